@@ -1,0 +1,16 @@
+// Command bench builds occluded-image datasets from manifests and reproduces the tables of
+// "Deep feature augmentation for occluded image classification". The library code lives in
+// the top-level packages; this command only parses flags and prints.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

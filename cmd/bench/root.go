@@ -1,0 +1,35 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; "dev" otherwise.
+var version = "dev"
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bench",
+		Short: "Occluded-image datasets and the paper's benchmarks, from declarative manifests",
+		Long: `bench turns YAML manifests into occluded image datasets and reproduces the tables of
+"Deep feature augmentation for occluded image classification".
+
+A MANIFEST argument is the name of a built-in manifest (see "bench manifests list") or the
+path of a manifest file of your own.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newManifestsCmd(), newPatternsCmd(), newSplitsCmd(), newRunCmd())
+	return root
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,107 @@
+package patterns
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/occbench/occbench/internal/atomicfile"
+)
+
+// TableFile is the pattern table's name inside a pack folder.
+const TableFile = "patterns.json"
+
+// Write stores the pack under dir: patterns.json plus one PNG per scaled occluder. Each file
+// is written atomically, images first, so a pack whose table exists is complete.
+func (p *Pack) Write(dir string) error {
+	files := make([]string, 0, len(p.Images))
+	for f := range p.Images {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, p.Images[f]); err != nil {
+			return fmt.Errorf("encode %s: %w", f, err)
+		}
+		if err := atomicfile.Write(filepath.Join(dir, f), buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	data, err := p.Table.JSON()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, TableFile), data)
+}
+
+// JSON renders the table as indented JSON with a trailing newline.
+func (t *Table) JSON() ([]byte, error) {
+	data, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// ReadPack loads a pack written by Write and checks that every image it names matches the
+// table's sizes.
+func ReadPack(dir string) (*Pack, error) {
+	tp := filepath.Join(dir, TableFile)
+	data, err := os.ReadFile(tp)
+	if err != nil {
+		return nil, fmt.Errorf("pattern pack %s: %w", dir, err)
+	}
+	p := &Pack{Images: map[string]*image.NRGBA{}}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p.Table); err != nil {
+		return nil, fmt.Errorf("%s: %w", tp, err)
+	}
+	for _, pt := range p.Patterns {
+		img, ok := p.Images[pt.File]
+		if !ok {
+			f, err := os.Open(filepath.Join(dir, filepath.FromSlash(pt.File)))
+			if err != nil {
+				return nil, fmt.Errorf("pattern pack %s: pattern %d: %w", dir, pt.ID, err)
+			}
+			dec, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				return nil, fmt.Errorf("pattern pack %s: %s: %w", dir, pt.File, err)
+			}
+			img = image.NewNRGBA(dec.Bounds().Sub(dec.Bounds().Min))
+			draw.Draw(img, img.Bounds(), dec, dec.Bounds().Min, draw.Src)
+			p.Images[pt.File] = img
+		}
+		if img.Bounds().Dx() != pt.W || img.Bounds().Dy() != pt.H {
+			return nil, fmt.Errorf("pattern pack %s: %s is %dx%d, the table says %dx%d", dir, pt.File, img.Bounds().Dx(), img.Bounds().Dy(), pt.W, pt.H)
+		}
+	}
+	return p, nil
+}
+
+// WriteText prints the table as aligned columns, one pattern a line.
+func (t *Table) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "manifest %s  seed %d  image %dx%d  ratio by %s  occluders %s  patterns %d\n\n",
+		t.Manifest, t.Seed, t.ImageSize, t.ImageSize, t.Semantics, t.Occluders, len(t.Patterns))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "id\toccluder\trow\tcol\tratio\tachieved\tposition\tscale\tx\ty\tw\th")
+	for _, p := range t.Patterns {
+		pos := p.Position
+		if pos != "center" {
+			pos = fmt.Sprintf("%s %d", pos, p.Index+1)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%.2f\t%.4f\t%s\t%.4f\t%d\t%d\t%d\t%d\n",
+			p.ID, shortName(p.Occluder), p.Row, p.Col, p.Ratio, p.Achieved, pos, p.Scale, p.X, p.Y, p.W, p.H)
+	}
+	return tw.Flush()
+}
