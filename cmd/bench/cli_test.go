@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the CLI in-process and returns stdout, stderr and the error.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot()
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), errOut.String(), err
+}
+
+func TestPatternsJSONListsCaltech24(t *testing.T) {
+	out, _, err := run(t, "patterns", "caltech101", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table struct {
+		Patterns []struct {
+			ID    int     `json:"id"`
+			Ratio float64 `json:"ratio"`
+		} `json:"patterns"`
+	}
+	if err := json.Unmarshal([]byte(out), &table); err != nil {
+		t.Fatal(err)
+	}
+	if len(table.Patterns) != 24 {
+		t.Fatalf("%d patterns, want 24", len(table.Patterns))
+	}
+}
+
+func TestPreviewWritesPNG(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sheet.png")
+	if _, _, err := run(t, "patterns", "preview", "demo", "--out", p); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds().Dx() < 400 {
+		t.Fatalf("sheet: %v, %v", img.Bounds(), err)
+	}
+}
+
+func TestPackWritesTableAndImages(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := run(t, "patterns", "pack", "demo", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, "occluders", "*.png"))
+	if len(pngs) != 6 {
+		t.Fatalf("%d occluder images, want 3 occluders x 2 ratios", len(pngs))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "patterns.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateReportsFileLineField(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	src, _, err := run(t, "manifests", "show", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bad, []byte(strings.Replace(src, "ratios: [0.2, 0.1]", "ratios: [0.2, 1.1]", 1)), 0o644)
+	_, errOut, err := run(t, "manifests", "validate", "demo", bad)
+	if err == nil {
+		t.Fatal("invalid manifest validated")
+	}
+	if !strings.Contains(errOut, bad+":") || !strings.Contains(errOut, "occlusion.ratios[1]: 1.1 is outside (0, 1)") {
+		t.Fatalf("stderr %q", errOut)
+	}
+}
+
+func TestOccludersOverrideAndMissingFolder(t *testing.T) {
+	_, _, err := run(t, "patterns", "demo", "--occluders", filepath.Join(t.TempDir(), "none"))
+	if err == nil || !strings.Contains(err.Error(), "none") {
+		t.Fatalf("missing occluder folder: %v", err)
+	}
+}
+
+func TestSplitsOnBuiltin(t *testing.T) {
+	out, _, err := run(t, "splits", "demo", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Sets []struct {
+			Name   string `json:"name"`
+			Images int    `json:"images"`
+		} `json:"sets"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, s := range res.Sets {
+		got[s.Name] = s.Images
+	}
+	if got["trn_x"] != 8*20 || got["iop_x"] != 2*5 || got["tst_x"] != 8*12 {
+		t.Fatalf("counts %v", got)
+	}
+}
+
+func TestMissingRootIsClear(t *testing.T) {
+	_, _, err := run(t, "splits", "caltech101", "--root", filepath.Join(t.TempDir(), "nowhere"))
+	if err == nil || !strings.Contains(err.Error(), "OCCBENCH_ROOT_CALTECH101") {
+		t.Fatalf("err = %v", err)
+	}
+}
