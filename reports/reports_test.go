@@ -1,0 +1,166 @@
+package reports
+
+import (
+	"bytes"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update to accept):\n%s", name, got)
+	}
+}
+
+func fixture(t *testing.T) *Report {
+	t.Helper()
+	r, err := ReadJSON(filepath.Join("testdata", "table2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Fill(1, 1000)
+	return r
+}
+
+func TestGoldenMarkdownAndCSV(t *testing.T) {
+	r := fixture(t)
+	var md, csv bytes.Buffer
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table2.md.golden", md.Bytes())
+	golden(t, "table2.csv.golden", csv.Bytes())
+	if !strings.Contains(md.String(), "↑") {
+		t.Error("the markdown shows no improvement arrows")
+	}
+}
+
+func TestNotComparableSaysSoAndChecksSigns(t *testing.T) {
+	r := fixture(t)
+	r.Profile, r.Comparable = "mini", false
+	var md bytes.Buffer
+	r.WriteMarkdown(&md)
+	s := md.String()
+	if !strings.Contains(s, "not comparable to the paper's in absolute terms") || strings.Contains(s, "Difference (measured") {
+		t.Fatal("a mini report must say it is not comparable and must not print absolute differences")
+	}
+	if !strings.Contains(s, "✓") {
+		t.Fatal("a mini report must compare the sign of each improvement")
+	}
+}
+
+func TestMeasuredIsMeanOfParts(t *testing.T) {
+	r := fixture(t)
+	c := r.Rows[0].Cells[5]
+	var want float64
+	for _, p := range c.Parts {
+		want += float64(p.Correct) / float64(p.Total)
+	}
+	want = 100 * want / float64(len(c.Parts))
+	if math.Abs(*c.Measured-want) > 1e-9 || !(*c.Lo < *c.Measured && *c.Measured < *c.Hi) {
+		t.Fatalf("measured %v [%v, %v], want %v inside its interval", *c.Measured, *c.Lo, *c.Hi, want)
+	}
+}
+
+// On large counts the percentile bootstrap of one binomial must match the closed-form
+// normal interval p ± 1.96 sqrt(p(1-p)/n).
+func TestBootstrapMatchesBinomialClosedForm(t *testing.T) {
+	for _, c := range []Count{{8000, 10000}, {45000 * 3 / 4, 45000}, {1200, 4000}} {
+		lo, hi := Bootstrap([]Count{c}, 4000, 7, "t")
+		p := float64(c.Correct) / float64(c.Total)
+		half := 100 * 1.96 * math.Sqrt(p*(1-p)/float64(c.Total))
+		gotHalf := (hi - lo) / 2
+		if math.Abs(gotHalf-half)/half > 0.08 {
+			t.Errorf("%d/%d: bootstrap half-width %.4f, closed form %.4f", c.Correct, c.Total, gotHalf, half)
+		}
+		if mid := (hi + lo) / 2; math.Abs(mid-100*p) > 0.2*half {
+			t.Errorf("%d/%d: interval centered at %.4f, want %.4f", c.Correct, c.Total, mid, 100*p)
+		}
+	}
+}
+
+func TestBootstrapIsDeterministic(t *testing.T) {
+	parts := []Count{{50, 100}, {70, 100}}
+	a1, b1 := Bootstrap(parts, 500, 3, "x")
+	a2, b2 := Bootstrap(parts, 500, 3, "x")
+	if a1 != a2 || b1 != b2 {
+		t.Fatal("same key, different interval")
+	}
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	base := fixture(t)
+	same := fixture(t)
+	c, err := Compare(base, same, 0.5)
+	if err != nil || c.Failed() != 0 || len(c.Cells) != 12 {
+		t.Fatalf("equal reports: %d failed of %d, %v", c.Failed(), len(c.Cells), err)
+	}
+	better := fixture(t)
+	*better.Rows[1].Cells[5].Measured += 3
+	if c, _ := Compare(base, better, 0.5); c.Failed() != 0 {
+		t.Fatal("an improvement counted as a failure")
+	}
+	worse := fixture(t)
+	*worse.Rows[1].Cells[5].Measured -= 0.6
+	c, _ = Compare(base, worse, 0.5)
+	if c.Failed() != 1 {
+		t.Fatalf("a 0.6 point drop with tolerance 0.5: %d failures, want 1", c.Failed())
+	}
+	var junit bytes.Buffer
+	c.WriteJUnit(&junit)
+	if !strings.Contains(junit.String(), `failures="1"`) || !strings.Contains(junit.String(), "fell 0.60 points") {
+		t.Fatalf("junit:\n%s", junit.String())
+	}
+	if c, _ := Compare(base, worse, 0.7); c.Failed() != 0 {
+		t.Fatal("a 0.6 point drop within tolerance 0.7 failed")
+	}
+	missing := fixture(t)
+	missing.Rows = missing.Rows[:1]
+	if c, _ := Compare(base, missing, 0.5); c.Failed() != 6 {
+		t.Fatalf("a missing row: %d failures, want 6", c.Failed())
+	}
+}
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	var buf bytes.Buffer
+	if err := fixture(t).WriteHTML(&buf, []Figure{{Title: "x", PNG: []byte{0x89, 'P', 'N', 'G'}}}); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	if strings.Contains(s, "http://") || strings.Contains(s, "https://") || !strings.Contains(s, "data:image/png;base64,") {
+		t.Fatal("the HTML report must not load external resources and must inline figures")
+	}
+}
+
+func TestReadJSONRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	os.WriteFile(p, []byte(`{"version": 1, "benchmark": "x", "colums": []}`), 0o644)
+	if _, err := ReadJSON(p); err == nil || !strings.Contains(err.Error(), "colums") {
+		t.Fatalf("unknown field: %v", err)
+	}
+	os.WriteFile(p, []byte(`{"version": 9}`), 0o644)
+	if _, err := ReadJSON(p); err == nil || !strings.Contains(err.Error(), "version 9") {
+		t.Fatalf("version: %v", err)
+	}
+}
