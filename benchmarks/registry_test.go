@@ -1,0 +1,77 @@
+package benchmarks
+
+import (
+	"testing"
+
+	"github.com/occbench/occbench/manifests"
+)
+
+// Every row of every benchmark must name sets and pattern subsets that its manifests define,
+// for every profile, and the reproduced rows must match the paper's table.
+func TestRegistryIsConsistent(t *testing.T) {
+	paper, err := PaperTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"demo", "table2", "table4", "fig6", "table5", "table6", "table7", "table8", "table9", "tableS1", "tableS2", "fig2"}
+	if len(All()) != len(want) {
+		t.Fatalf("%d benchmarks, want %d", len(All()), len(want))
+	}
+	for i, b := range All() {
+		if b.ID != want[i] {
+			t.Fatalf("benchmark %d is %s, want %s", i, b.ID, want[i])
+		}
+		for _, profile := range b.Profiles() {
+			m, err := manifests.Resolve(b.Manifests[profile])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range b.Models {
+				for _, set := range []string{r.Train, r.Test, r.Iop} {
+					if set != "" && m.SetByName(b.SetName(profile, set)) == nil {
+						t.Errorf("%s/%s: row %s: manifest %s has no set %s", b.ID, profile, r.Model, m.Name, b.SetName(profile, set))
+					}
+				}
+				if r.Variant != "" && m.SubsetByName(r.Variant) == nil {
+					t.Errorf("%s/%s: row %s: manifest %s has no pattern subset %s", b.ID, profile, r.Model, m.Name, r.Variant)
+				}
+			}
+			if b.TestSubset != "" && m.SubsetByName(b.TestSubset) == nil {
+				t.Errorf("%s/%s: no test subset %s", b.ID, profile, b.TestSubset)
+			}
+		}
+		pt := paper[b.PaperID()]
+		if b.Kind == "occlusion" || b.Kind == "ar" {
+			if pt == nil {
+				t.Fatalf("%s: no paper table %s", b.ID, b.PaperID())
+			}
+			var reproduce []string
+			for _, r := range pt.Rows {
+				if r.Role == "reproduce" {
+					reproduce = append(reproduce, r.Model)
+				}
+			}
+			if len(reproduce) != len(b.Models) {
+				t.Errorf("%s: %d model rows, the paper reproduces %d", b.ID, len(b.Models), len(reproduce))
+				continue
+			}
+			for j, r := range b.Models {
+				if r.Model != reproduce[j] {
+					t.Errorf("%s: row %d is %q, the paper's is %q", b.ID, j, r.Model, reproduce[j])
+				}
+			}
+			if len(pt.Columns) != len(b.Columns) {
+				t.Errorf("%s: columns %v, paper %v", b.ID, b.Columns, pt.Columns)
+			}
+		}
+	}
+}
+
+func TestGetUnknownListsKnown(t *testing.T) {
+	if _, err := Get("table3"); err == nil {
+		t.Fatal("table3 is not a benchmark")
+	}
+	if b, err := Get("Table6"); err != nil || b.ID != "table6" {
+		t.Fatalf("Get is case-insensitive: %v", err)
+	}
+}
