@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/occbench/occbench/benchmarks"
+	"github.com/occbench/occbench/reports"
+)
+
+func newListCmd() *cobra.Command {
+	var out string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List every benchmark: profiles, the paper's headline number and the last measured one",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			paper, err := benchmarks.PaperTables()
+			if err != nil {
+				return err
+			}
+			type row struct {
+				ID       string             `json:"id"`
+				Title    string             `json:"title"`
+				Profiles []string           `json:"profiles"`
+				Headline string             `json:"headline,omitempty"`
+				Paper    *float64           `json:"paper,omitempty"`
+				Last     map[string]float64 `json:"last_measured,omitempty"`
+			}
+			var rows []row
+			for _, b := range benchmarks.All() {
+				r := row{ID: b.ID, Title: b.Title, Profiles: b.Profiles(), Last: map[string]float64{}}
+				if b.Headline[0] != "" {
+					r.Headline = b.Headline[0] + " " + b.Headline[1]
+					r.Paper = headline(paper[b.PaperID()], b.Headline)
+					for _, p := range r.Profiles {
+						rep, err := reports.ReadJSON(filepath.Join(out, b.ID, p, "report.json"))
+						if err != nil {
+							continue
+						}
+						if v := measuredHeadline(rep, b.Headline); v != nil {
+							r.Last[p] = *v
+						}
+					}
+				}
+				rows = append(rows, r)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), rows)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tHEADLINE\tPAPER\tLAST MEASURED\tTITLE")
+			for _, r := range rows {
+				p, last := "–", "–"
+				if r.Paper != nil {
+					p = fmt.Sprintf("%.2f", *r.Paper)
+				}
+				var l []string
+				for _, prof := range r.Profiles {
+					if v, ok := r.Last[prof]; ok {
+						l = append(l, fmt.Sprintf("%.2f (%s)", v, prof))
+					}
+				}
+				if len(l) > 0 {
+					last = strings.Join(l, ", ")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), orDash(r.Headline), p, last, r.Title)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "out", "folder of earlier runs, for the last measured numbers")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// headline returns the paper's value of (model, column) in a paper table.
+func headline(t *benchmarks.PaperTable, h [2]string) *float64 {
+	if t == nil {
+		return nil
+	}
+	for _, r := range t.Rows {
+		if r.Model != h[0] {
+			continue
+		}
+		for j, c := range t.Columns {
+			if c == h[1] && j < len(r.Values) {
+				v := r.Values[j]
+				return &v
+			}
+		}
+	}
+	return nil
+}
+
+// measuredHeadline returns a report's measured value of (model, column).
+func measuredHeadline(rep *reports.Report, h [2]string) *float64 {
+	for _, r := range rep.Rows {
+		if r.Model != h[0] {
+			continue
+		}
+		for j, c := range rep.Columns {
+			if c == h[1] {
+				return r.Cells[j].Measured
+			}
+		}
+	}
+	return nil
+}
