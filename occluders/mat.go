@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"github.com/occbench/occbench/internal/matv5"
 )
 
 // LoadMAT reads an SDBE occluder set: a MATLAB v5 file holding a struct array `cls` whose
@@ -33,29 +35,23 @@ func LoadMAT(path string) (*Set, error) {
 
 // parseSDBE decodes a MAT v5 byte slice holding an SDBE `cls` variable.
 func parseSDBE(data []byte) (*Set, error) {
-	vars, err := readMAT(data)
+	vars, err := matv5.Read(data)
 	if err != nil {
 		return nil, err
 	}
-	var cls *matArray
-	for _, v := range vars {
-		if v.Name == "cls" {
-			cls = v
-			break
-		}
+	cls, err := matv5.Lookup(vars, "cls")
+	if err != nil {
+		return nil, fmt.Errorf("%v; not an SDBE occluder set", err)
 	}
-	if cls == nil {
-		return nil, errors.New(`no variable "cls" (not an SDBE occluder set)`)
-	}
-	if cls.Class != mxSTRUCT {
-		return nil, fmt.Errorf(`variable "cls" is a %s array, want struct`, cls.className())
+	if cls.Class != matv5.ClassStruct {
+		return nil, fmt.Errorf(`variable "cls" is a %s array, want struct`, cls.TypeName())
 	}
 	set := &Set{Positions: map[string][]PresetPositions{}}
 	seen := map[string]int{}
 	for i := range cls.Elems {
 		where := fmt.Sprintf(`variable "cls" element %d`, i+1)
-		get := func(a *matArray, idx int, name, at string) (*matArray, error) {
-			v := a.field(idx, name)
+		get := func(a *matv5.Var, idx int, name, at string) (*matv5.Var, error) {
+			v := a.Field(idx, name)
 			if v == nil {
 				return nil, fmt.Errorf("%s has no field %q", at, name)
 			}
@@ -65,15 +61,15 @@ func parseSDBE(data []byte) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		if idv.Class != mxCHAR || idv.Str == "" {
-			return nil, fmt.Errorf("%s field \"idName\" is a %s array, want a non-empty char", where, idv.className())
+		if idv.Class != matv5.ClassChar || len(idv.Chars) == 0 {
+			return nil, fmt.Errorf("%s field \"idName\" is a %s array, want a non-empty char", where, idv.TypeName())
 		}
 		ptch, err := get(cls, i, "ptch", where)
 		if err != nil {
 			return nil, err
 		}
-		if ptch.Class != mxSTRUCT || len(ptch.Elems) == 0 {
-			return nil, fmt.Errorf("%s field \"ptch\" is a %s array, want struct", where, ptch.className())
+		if ptch.Class != matv5.ClassStruct || len(ptch.Elems) == 0 {
+			return nil, fmt.Errorf("%s field \"ptch\" is a %s array, want struct", where, ptch.TypeName())
 		}
 		img, err := get(ptch, 0, "img", where+" ptch")
 		if err != nil {
@@ -87,7 +83,7 @@ func parseSDBE(data []byte) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s ptch: %v", where, err)
 		}
-		name := idv.Str
+		name := idv.Text()
 		seen[name]++
 		if seen[name] > 1 {
 			name += "-" + strconv.Itoa(seen[name])
@@ -95,13 +91,13 @@ func parseSDBE(data []byte) (*Set, error) {
 		if alphaBBox(nimg).Empty() {
 			return nil, fmt.Errorf("%s: mask of %s is empty", where, name)
 		}
-		set.Occluders = append(set.Occluders, &Occluder{Name: name, Category: idv.Str, Img: nimg})
-		occ := cls.field(i, "occ")
-		if occ == nil || occ.numel() == 0 {
+		set.Occluders = append(set.Occluders, &Occluder{Name: name, Category: idv.Text(), Img: nimg})
+		occ := cls.Field(i, "occ")
+		if occ == nil || occ.Numel() == 0 {
 			continue
 		}
-		if occ.Class != mxSTRUCT {
-			return nil, fmt.Errorf("%s field \"occ\" is a %s array, want struct", where, occ.className())
+		if occ.Class != matv5.ClassStruct {
+			return nil, fmt.Errorf("%s field \"occ\" is a %s array, want struct", where, occ.TypeName())
 		}
 		for k := range occ.Elems {
 			at := fmt.Sprintf("%s occ(%d)", where, k+1)
@@ -119,12 +115,12 @@ func parseSDBE(data []byte) (*Set, error) {
 }
 
 // sdbeImage converts column-major img (H x W x 3 or H x W) and mask (H x W) to NRGBA.
-func sdbeImage(img, mask *matArray) (*image.NRGBA, error) {
-	if img.Num == nil || img.Class < mxDOUBLE || img.Class > mxUINT64 {
-		return nil, fmt.Errorf("field \"img\" is a %s array, want numeric H x W x 3", img.className())
+func sdbeImage(img, mask *matv5.Var) (*image.NRGBA, error) {
+	if img.Num == nil || !img.Numeric() {
+		return nil, fmt.Errorf("field \"img\" is a %s array, want numeric H x W x 3", img.TypeName())
 	}
-	if mask.Num == nil || mask.Class < mxDOUBLE || mask.Class > mxUINT64 {
-		return nil, fmt.Errorf("field \"img_mask\" is a %s array, want numeric H x W", mask.className())
+	if mask.Num == nil || !mask.Numeric() {
+		return nil, fmt.Errorf("field \"img_mask\" is a %s array, want numeric H x W", mask.TypeName())
 	}
 	d := img.Dims
 	ch := 1
@@ -171,7 +167,7 @@ func clamp8(v float64) uint8 {
 	return uint8(math.Round(v))
 }
 
-func scalar(a *matArray, at, name string) (float64, error) {
+func scalar(a *matv5.Var, at, name string) (float64, error) {
 	if a == nil {
 		return 0, fmt.Errorf("%s has no field %q", at, name)
 	}
@@ -182,12 +178,12 @@ func scalar(a *matArray, at, name string) (float64, error) {
 }
 
 // hw reads a struct element with numeric scalar fields h and w as a 0-based point.
-func hw(a *matArray, i int, at string) (image.Point, error) {
-	h, err := scalar(a.field(i, "h"), at, "h")
+func hw(a *matv5.Var, i int, at string) (image.Point, error) {
+	h, err := scalar(a.Field(i, "h"), at, "h")
 	if err != nil {
 		return image.Point{}, err
 	}
-	w, err := scalar(a.field(i, "w"), at, "w")
+	w, err := scalar(a.Field(i, "w"), at, "w")
 	if err != nil {
 		return image.Point{}, err
 	}
@@ -197,9 +193,9 @@ func hw(a *matArray, i int, at string) (image.Point, error) {
 	return image.Pt(int(math.Round(w))-1, int(math.Round(h))-1), nil
 }
 
-func sdbePreset(occ *matArray, k int, at string) (PresetPositions, error) {
+func sdbePreset(occ *matv5.Var, k int, at string) (PresetPositions, error) {
 	var p PresetPositions
-	or, err := scalar(occ.field(k, "OR"), at, "OR")
+	or, err := scalar(occ.Field(k, "OR"), at, "OR")
 	if err != nil {
 		return p, err
 	}
@@ -207,24 +203,24 @@ func sdbePreset(occ *matArray, k int, at string) (PresetPositions, error) {
 	if or > 1 {
 		p.Ratio = or / 100
 	}
-	if p.Scale, err = scalar(occ.field(k, "scale"), at, "scale"); err != nil {
+	if p.Scale, err = scalar(occ.Field(k, "scale"), at, "scale"); err != nil {
 		return p, err
 	}
-	cnt := occ.field(k, "cntpos")
+	cnt := occ.Field(k, "cntpos")
 	if cnt == nil {
 		return p, fmt.Errorf("%s has no field %q", at, "cntpos")
 	}
-	if cnt.Class != mxSTRUCT || len(cnt.Elems) != 1 {
+	if cnt.Class != matv5.ClassStruct || len(cnt.Elems) != 1 {
 		return p, fmt.Errorf("%s field \"cntpos\" is not a 1x1 struct", at)
 	}
 	if p.Center, err = hw(cnt, 0, at+" cntpos"); err != nil {
 		return p, err
 	}
-	rnd := occ.field(k, "rndpos")
+	rnd := occ.Field(k, "rndpos")
 	if rnd == nil {
 		return p, fmt.Errorf("%s has no field %q", at, "rndpos")
 	}
-	if rnd.numel() > 0 && rnd.Class != mxSTRUCT {
+	if rnd.Numel() > 0 && rnd.Class != matv5.ClassStruct {
 		return p, fmt.Errorf("%s field \"rndpos\" is not a struct array", at)
 	}
 	for j := range rnd.Elems {

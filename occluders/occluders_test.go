@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/occbench/occbench/internal/matv5/matv5test"
 )
 
 func allBuiltins(t *testing.T) []*Occluder {
@@ -322,7 +324,7 @@ func TestMATRoundTrip(t *testing.T) {
 	for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
 		for _, comp := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v-compressed=%v", order, comp), func(t *testing.T) {
-				data := matWriter{order: order, compress: comp}.file("other", wDouble{[]int{1, 2}, []float64{1, 2}}, "cls", sdbeValue(entries))
+				data := matFile(order, comp, "other", matv5test.Row(1, 2), "cls", sdbeValue(entries))
 				path := filepath.Join(t.TempDir(), "set.mat")
 				os.WriteFile(path, data, 0o644)
 				set, err := LoadMAT(path)
@@ -376,31 +378,31 @@ func TestMATRoundTrip(t *testing.T) {
 
 func TestMATErrors(t *testing.T) {
 	dir := t.TempDir()
-	le := matWriter{order: binary.LittleEndian}
+	le := binary.LittleEndian
 	noPtch := testSDBE()
 	noPtch[0].noPtch = true
 	wrongOcc := sdbeValue(testSDBE()[:1])
-	wrongOcc.elems[0][2] = wChar("x")
+	wrongOcc.Elems[0][2] = matv5test.Char("x")
 	emptyMask := testSDBE()[:1]
 	emptyMask[0].mask = make([]byte, len(emptyMask[0].mask))
 	badImg := sdbeValue(testSDBE()[:1])
-	badImg.elems[0][1] = wStruct{dims: []int{1, 1}, fields: []string{"img", "img_mask"},
-		elems: [][]any{{wChar("abc"), wUint8{[]int{1, 1}, []byte{1}}}}}
-	good := le.file("cls", sdbeValue(testSDBE()))
+	badImg.Elems[0][1] = matv5test.Struct{Dims: []int{1, 1}, Fields: []string{"img", "img_mask"},
+		Elems: [][]any{{matv5test.Char("abc"), matv5test.Uint8{Dims: []int{1, 1}, Data: []byte{1}}}}}
+	good := matFile(le, false, "cls", sdbeValue(testSDBE()))
 	cases := []struct {
 		name string
 		data []byte
 		want string
 	}{
-		{"nocls.mat", le.file("x", wDouble{[]int{1, 1}, []float64{1}}), `no variable "cls"`},
-		{"wrongclass.mat", le.file("cls", wDouble{[]int{1, 1}, []float64{1}}), `variable "cls" is a double array, want struct`},
-		{"noptch.mat", le.file("cls", sdbeValue(noPtch)), `variable "cls" element 1 has no field "ptch"`},
-		{"occ.mat", le.file("cls", wrongOcc), `field "occ" is a char array`},
-		{"emptymask.mat", le.file("cls", sdbeValue(emptyMask)), `mask of n03792782 is empty`},
-		{"badimg.mat", le.file("cls", badImg), `field "img" is a char array`},
+		{"nocls.mat", matFile(le, false, "x", matv5test.Row(1)), `no variable "cls"`},
+		{"wrongclass.mat", matFile(le, false, "cls", matv5test.Row(1)), `variable "cls" is a double array, want struct`},
+		{"noptch.mat", matFile(le, false, "cls", sdbeValue(noPtch)), `variable "cls" element 1 has no field "ptch"`},
+		{"occ.mat", matFile(le, false, "cls", wrongOcc), `field "occ" is a char array`},
+		{"emptymask.mat", matFile(le, false, "cls", sdbeValue(emptyMask)), `mask of n03792782 is empty`},
+		{"badimg.mat", matFile(le, false, "cls", badImg), `field "img" is a char array`},
 		{"short.mat", []byte("MATLAB"), "shorter than the 128-byte header"},
 		{"truncated.mat", good[:len(good)-50], "overruns the file"},
-		{"cell.mat", le.file("cls", wCell{[]int{1, 1}, []any{wChar("a")}}), `variable "cls" is a cell array`},
+		{"cell.mat", matFile(le, false, "cls", matv5test.Cell{Dims: []int{1, 1}, Elems: []any{matv5test.Char("a")}}), `variable "cls" is a cell array`},
 	}
 	for _, c := range cases {
 		p := filepath.Join(dir, c.name)
@@ -413,58 +415,4 @@ func TestMATErrors(t *testing.T) {
 	if _, err := LoadMAT(filepath.Join(dir, "missing.mat")); err == nil || !strings.Contains(err.Error(), "missing.mat: file does not exist") {
 		t.Errorf("missing: %v", err)
 	}
-}
-
-func TestMATReaderGeneric(t *testing.T) {
-	// cell arrays, char, column-major doubles, small elements, big endian
-	for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
-		data := matWriter{order: order}.file("c", wCell{[]int{1, 2}, []any{wChar("héllo"), wDouble{[]int{2, 3}, []float64{1, 2, 3, 4, 5, 6}}}})
-		vars, err := readMAT(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := vars[0]
-		if c.Name != "c" || c.Class != mxCELL || len(c.Cells) != 2 || c.Cells[0].Str != "héllo" ||
-			!reflect.DeepEqual(c.Cells[1].Dims, []int{2, 3}) || !reflect.DeepEqual(c.Cells[1].Num, []float64{1, 2, 3, 4, 5, 6}) {
-			t.Errorf("%v: %+v", order, c)
-		}
-	}
-}
-
-// TestWriteFuzzSeeds regenerates the committed seed corpus when OCC_WRITE_SEEDS=1.
-func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("OCC_WRITE_SEEDS") != "1" {
-		t.Skip("set OCC_WRITE_SEEDS=1 to rewrite testdata/fuzz/FuzzReadMAT seeds")
-	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzReadMAT")
-	os.MkdirAll(dir, 0o755)
-	for name, data := range fuzzSeeds() {
-		os.WriteFile(filepath.Join(dir, name), fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", data), 0o644)
-	}
-}
-
-func fuzzSeeds() map[string][]byte {
-	e := testSDBE()
-	return map[string][]byte{
-		"sdbe-le":            matWriter{order: binary.LittleEndian}.file("cls", sdbeValue(e)),
-		"sdbe-be":            matWriter{order: binary.BigEndian}.file("cls", sdbeValue(e[:1])),
-		"sdbe-le-compressed": matWriter{order: binary.LittleEndian, compress: true}.file("cls", sdbeValue(e)),
-		"cell-char":          matWriter{order: binary.LittleEndian}.file("c", wCell{[]int{1, 2}, []any{wChar("ab"), wDouble{[]int{1, 1}, []float64{3}}}}),
-	}
-}
-
-func FuzzReadMAT(f *testing.F) {
-	for _, d := range fuzzSeeds() {
-		f.Add(d)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		set, err := parseSDBE(data)
-		if err == nil {
-			for _, o := range set.Occluders {
-				if o.Img == nil || alphaBBox(o.Img).Empty() {
-					t.Fatalf("accepted occluder %q without mask", o.Name)
-				}
-			}
-		}
-	})
 }

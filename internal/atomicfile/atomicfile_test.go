@@ -34,4 +34,3 @@ func TestWriteErrorNamesPath(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-

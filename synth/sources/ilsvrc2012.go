@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/occbench/occbench/internal/matv5"
 )
 
 const (
@@ -238,15 +240,15 @@ func readDevkitMeta(file string) (map[int]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ilsvrc2012: devkit meta: %w", err)
 	}
-	vars, err := readMAT(data)
+	vars, err := matv5.Read(data)
 	if err != nil {
 		return nil, fmt.Errorf("ilsvrc2012: %s: %w", file, err)
 	}
-	syn, err := matVar(file, vars, "synsets")
+	syn, err := matv5.Lookup(vars, "synsets")
 	if err != nil {
-		return nil, fmt.Errorf("ilsvrc2012: %w", err)
+		return nil, fmt.Errorf("ilsvrc2012: %s: %w", file, err)
 	}
-	if syn.Class != mxSTRUCT {
+	if syn.Class != matv5.ClassStruct {
 		return nil, fmt.Errorf("ilsvrc2012: %s: synsets is not a struct array", file)
 	}
 	m := map[int]string{}
@@ -258,7 +260,7 @@ func readDevkitMeta(file string) (map[int]string, error) {
 		if len(idv.Num) != 1 || idv.Num[0] != float64(int(idv.Num[0])) {
 			return nil, fmt.Errorf("ilsvrc2012: %s: synsets(%d).ILSVRC2012_ID is not one integer", file, i+1)
 		}
-		w := wv.String()
+		w := wv.Text()
 		if !isWnid(w) {
 			return nil, fmt.Errorf("ilsvrc2012: %s: synsets(%d).WNID %q is not a wnid", file, i+1, w)
 		}

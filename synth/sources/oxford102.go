@@ -5,6 +5,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+
+	"github.com/occbench/occbench/internal/matv5"
 )
 
 // Oxford102Classes is the number of Oxford 102 flower classes.
@@ -78,16 +80,16 @@ func readMATNumbers(file, name string) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	vars, err := readMAT(data)
+	vars, err := matv5.Read(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	v, err := matVar(file, vars, name)
+	v, err := matv5.Lookup(vars, name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	if v.Class < mxDOUBLE || v.Class > mxUINT64 {
-		return nil, fmt.Errorf("%s: variable %q is not numeric (class %d)", file, name, v.Class)
+	if !v.Numeric() {
+		return nil, fmt.Errorf("%s: variable %q is a %s array, not numeric", file, name, v.TypeName())
 	}
 	return v.Num, nil
 }
