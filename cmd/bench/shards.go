@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/occbench/occbench/synth/shards"
+)
+
+func newShardsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "shards",
+		Short: "Inspect and verify shard sets written by bench synth",
+	}
+	var asJSON bool
+	verify := &cobra.Command{
+		Use:   "verify OUT",
+		Short: "Check a shard set: lock, SHA-256, row counts, schema, HF metadata, every image, pattern ids",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rep, err := shards.Verify(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				for _, f := range rep.Faults {
+					fmt.Fprintln(cmd.OutOrStdout(), "FAULT", f)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d shards, %d rows, %d images decoded, %d faults\n", rep.Dir, rep.Shards, rep.Rows, rep.Images, len(rep.Faults))
+			}
+			if !rep.OK() {
+				return fmt.Errorf("%s: %d faults", rep.Dir, len(rep.Faults))
+			}
+			return nil
+		},
+	}
+	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show OUT",
+		Short: "Row counts of a shard set per split, pattern and class",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := shards.Open(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := d.Count()
+			if err != nil {
+				return err
+			}
+			if showJSON {
+				return writeJSON(cmd.OutOrStdout(), c)
+			}
+			w := cmd.OutOrStdout()
+			if d.Lock != nil {
+				fmt.Fprintf(w, "plan %s  encode %s  classes %d  patterns %d  complete %v\n\n", d.Lock.PlanID, d.Lock.Encode, len(d.Lock.Classes), len(d.Lock.Patterns.Patterns), d.Lock.Complete)
+			}
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "split\tshards\trows\timages\tclean\toccluded\tclasses\tpatterns\t")
+			for _, s := range c.Splits {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.Name, s.Shards, s.Rows, s.Images, s.Clean, s.Occluded, len(s.PerClass), len(s.PerPattern))
+			}
+			tw.Flush()
+			for _, s := range c.Splits {
+				fmt.Fprintf(w, "\n%s per class:", s.Name)
+				for _, k := range shards.SortedKeys(s.PerClass) {
+					fmt.Fprintf(w, " %s=%d", k, s.PerClass[k])
+				}
+				if len(s.PerPattern) > 0 {
+					fmt.Fprintf(w, "\n%s per pattern:", s.Name)
+					for _, k := range shards.SortedKeys(s.PerPattern) {
+						fmt.Fprintf(w, " %d=%d", k, s.PerPattern[k])
+					}
+				}
+				fmt.Fprintln(w)
+			}
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print the counts as JSON")
+	cmd.AddCommand(verify, show)
+	return cmd
+}

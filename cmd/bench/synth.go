@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/occbench/occbench/manifests"
+	"github.com/occbench/occbench/occluders/patterns"
+	"github.com/occbench/occbench/synth"
+	"github.com/occbench/occbench/synth/splits"
+)
+
+// parseShard parses --shard "i/N".
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/N with 0 <= i < N", s)
+	}
+	return i, n, nil
+}
+
+// synthInputs resolves everything a synth run reads.
+func synthInputs(ref, root, occDir string) (synth.Inputs, error) {
+	m, err := manifests.Resolve(ref)
+	if err != nil {
+		return synth.Inputs{}, err
+	}
+	src, err := openSource(m, root)
+	if err != nil {
+		return synth.Inputs{}, err
+	}
+	sp, err := splits.Resolve(m, src.Classes(), src.Items())
+	if err != nil {
+		return synth.Inputs{}, err
+	}
+	pack, err := patterns.FromManifest(m, occDir)
+	if err != nil {
+		return synth.Inputs{}, err
+	}
+	return synth.Inputs{Manifest: m, Source: src, Splits: sp, Pack: pack}, nil
+}
+
+func newSynthCmd() *cobra.Command {
+	var root, out, sets, format, encode, codec, shard, variant, occDir string
+	var workers, rowsPerShard int
+	var resume, force, strict, quiet, occluded, stats, dryRun bool
+	cmd := &cobra.Command{
+		Use:   "synth MANIFEST --out OUT [--root DIR] [--sets a,b] [--shard i/N] [--workers N] [--resume]",
+		Short: "Render a manifest's sets to Hugging Face–compatible Parquet shards",
+		Long: `Plan every (source image, pattern, set) row of a manifest, render the rows in a worker
+pool (decode once, preprocess, composite each pattern from the pattern pack) and write them in
+plan order to OUT/data/{split}-{i:05d}-of-{n:05d}.parquet, with the dataset card README.md,
+the pattern pack (OUT/patterns) and OUT/manifest.lock.json. The bytes never depend on
+--workers, --shard or --resume.
+
+Train and test sets are written clean (plus the occluded rows of add_occluded). Pairs sets
+are written clean, since runners composite them in memory from the pattern pack; --occluded
+also writes each pair image's occluded rows. --variant picks the pattern subset of sets
+whose occlude is "variant" (default: the manifest's first iop_variants entry).
+
+--shard i/N writes only the shards whose global index is i modulo N: N machines (a Slurm
+array, a Kubernetes Indexed Job) writing into one folder produce exactly the single-machine
+output. The lock's checksums are complete once every part is there; run the same command
+with --resume afterwards (it writes nothing new) to seal the lock if parts ran concurrently.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return fmt.Errorf("--out is required")
+			}
+			si, sn, err := parseShard(shard)
+			if err != nil {
+				return err
+			}
+			in, err := synthInputs(args[0], root, occDir)
+			if err != nil {
+				return err
+			}
+			opt := synth.Options{Out: out, Format: format, Encode: encode, Codec: codec, Occluded: occluded, Variant: variant,
+				RowsPerShard: rowsPerShard, Shard: si, NumShards: sn, Workers: workers, Resume: resume, Force: force,
+				Strict: strict, Version: version}
+			if sets != "" {
+				opt.Sets = strings.Split(sets, ",")
+			}
+			stderr := cmd.ErrOrStderr()
+			if dryRun {
+				plan, lock, err := synth.Prepare(in, &opt)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "plan %s: %d splits, %d shards, %d jobs\n", lock.PlanID, len(plan.Splits), len(plan.Shards), len(plan.Jobs))
+				for _, s := range lock.Splits {
+					fmt.Fprintf(cmd.OutOrStdout(), "  %-12s %-6s images %6d rows %7d shards %d %s\n", s.Name, s.Role, s.Images, s.PlannedRows, len(s.Shards), s.Subset)
+				}
+				return nil
+			}
+			var bar *progressbar.ProgressBar
+			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+				bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("synth"),
+					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
+					progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
+				opt.Progress = func(done, total int) {
+					if bar.GetMax() != total {
+						bar.ChangeMax(total)
+					}
+					bar.Set(done)
+				}
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			sum, err := synth.Run(ctx, in, opt)
+			if bar != nil {
+				bar.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			if stats {
+				return writeJSON(cmd.OutOrStdout(), sum)
+			}
+			if !quiet {
+				sum.WriteSummary(stderr)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
+	f.StringVar(&out, "out", "", "output folder (required)")
+	f.StringVar(&sets, "sets", "", "comma-separated sets to write (default: every set with images)")
+	f.StringVar(&format, "format", "parquet", "shard format: parquet (webdataset and recipe are not implemented yet)")
+	f.StringVar(&encode, "encode", "", "image encoding: png or jpeg (default: the manifest's output.encode)")
+	f.StringVar(&codec, "codec", "go", "JPEG codec: go (standard library, same bytes everywhere) or turbo (libjpeg-turbo; binary built with -tags turbojpeg)")
+	f.StringVar(&shard, "shard", "", "write only part i of N (i/N, 0-based): shards with global index i mod N")
+	f.StringVar(&variant, "variant", "", "pattern subset for sets with occlude: variant (default: first iop_variants)")
+	f.StringVar(&occDir, "occluders", "", "use the RGBA PNGs of this folder instead of the manifest's occluders")
+	f.IntVar(&workers, "workers", 0, "render workers (default: GOMAXPROCS)")
+	f.IntVar(&rowsPerShard, "rows-per-shard", 0, "rows per shard (default: about 256 MiB of images)")
+	f.BoolVar(&occluded, "occluded", false, "also write the occluded rows of pairs sets")
+	f.BoolVar(&resume, "resume", false, "keep the complete shards of an interrupted run of the same plan")
+	f.BoolVar(&force, "force", false, "replace an output folder that holds another plan's shards")
+	f.BoolVar(&strict, "strict", false, "fail on a source image that does not decode (default: the manifest's source.corrupt)")
+	f.BoolVar(&quiet, "quiet", false, "no progress bar and no summary")
+	f.BoolVar(&stats, "stats", false, "print the run summary as JSON on stdout (images/s, peak memory)")
+	f.BoolVar(&dryRun, "dry-run", false, "print the plan (splits, rows, shards) and write nothing")
+	return cmd
+}

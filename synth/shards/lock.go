@@ -1,0 +1,114 @@
+package shards
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/occbench/occbench/occluders/patterns"
+)
+
+// File and folder names inside a shard set.
+const (
+	LockFile    = "manifest.lock.json"
+	CardFile    = "README.md"
+	DataDir     = "data"
+	PackDir     = "patterns"
+	StateDir    = ".occbench"
+	PlanFile    = ".occbench/plan.json"
+	ReceiptsDir = ".occbench/shards"
+)
+
+// Lock is manifest.lock.json: everything that determined a shard set and what it holds.
+type Lock struct {
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+	// PlanID hashes everything that determines the shards' bytes (manifest, splits,
+	// patterns, options); two outputs with the same PlanID are byte-identical.
+	PlanID   string          `json:"plan_id"`
+	Manifest json.RawMessage `json:"manifest"`
+	Format   string          `json:"format"`
+	Encode   string          `json:"encode"`
+	// Codec is the JPEG codec: "go" (standard library) or "turbo" (libjpeg-turbo).
+	Codec   string `json:"codec"`
+	Quality int    `json:"jpeg_quality,omitempty"`
+	// Occluded is true when pairs sets carry their occluded rows; Variant is the pattern
+	// subset chosen for sets whose occlude is "variant".
+	Occluded       bool           `json:"occluded"`
+	Variant        string         `json:"variant,omitempty"`
+	RowsPerShard   int            `json:"rows_per_shard"`
+	Classes        []string       `json:"classes"`
+	SplitsChecksum string         `json:"splits_checksum"`
+	Splits         []LockSplit    `json:"splits"`
+	Patterns       patterns.Table `json:"patterns"`
+	// Complete is true when every planned shard is present with its receipt.
+	Complete bool `json:"complete"`
+}
+
+// LockSplit is one split of a shard set.
+type LockSplit struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Checksum string `json:"checksum"` // the split's checksum from synth/splits
+	// Subset is the pattern subset of the occluded rows (pairs sets with occluded rows,
+	// or the pairs set named by add_occluded).
+	Subset      string      `json:"subset,omitempty"`
+	AddOccluded string      `json:"add_occluded,omitempty"`
+	Images      int         `json:"images"`       // source images planned
+	PlannedRows int         `json:"planned_rows"` // rows planned (before skipped images)
+	Rows        int         `json:"rows"`         // rows written (complete shards)
+	Shards      []LockShard `json:"shards"`
+}
+
+// LockShard is one shard file; SHA256 is empty while the shard is missing.
+type LockShard struct {
+	ShardInfo
+	PlannedRows int    `json:"planned_rows"`
+	Skipped     []Skip `json:"skipped,omitempty"`
+}
+
+// Skip is a source image left out, with why.
+type Skip struct {
+	SourceID string `json:"source_id"`
+	Reason   string `json:"reason"`
+}
+
+// Receipt is written to .occbench/shards/{file}.json when a shard is complete.
+type Receipt struct {
+	ShardInfo
+	PlanID  string `json:"plan_id"`
+	Skipped []Skip `json:"skipped,omitempty"`
+}
+
+// MarshalJSON renders v as indented JSON with a trailing newline (the format of every
+// JSON file of a shard set).
+func MarshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ReadLock reads dir/manifest.lock.json.
+func ReadLock(dir string) (*Lock, error) {
+	data, err := os.ReadFile(filepath.Join(dir, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	var l Lock
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, LockFile), err)
+	}
+	return &l, nil
+}
+
+// ShardName is the file name of shard i of n of a split.
+func ShardName(split string, i, n int) string {
+	return fmt.Sprintf("%s-%05d-of-%05d.parquet", split, i, n)
+}
