@@ -1,0 +1,135 @@
+package gonn
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/occbench/occbench/occluders/patterns"
+	"github.com/occbench/occbench/runners"
+)
+
+// Data is what a run reads: the shard reader is adapted to these interfaces by the caller.
+type Data struct {
+	Train runners.Split   // the training set named by spec.train_set
+	Iop   runners.PairSet // the DV flow's pairs (method dfv)
+	Test  runners.Split   // clean test images
+	Pack  *patterns.Pack  // the pattern pack the test images are occluded with
+}
+
+// Run executes a run spec on data: build the model, initialize it, train, evaluate clean and
+// every selected pattern, save the checkpoint to outDir/model.safetensors (when outDir is not
+// empty) and return the result.
+func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, error) {
+	start := time.Now()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := initModel(spec)
+	if err != nil {
+		return nil, err
+	}
+	res := &runners.Result{Version: runners.ResultVersion, SpecHash: spec.Hash(), Spec: spec,
+		Provenance: provenance(start)}
+	tr, err := NewTrainer(m, ConfigOf(spec))
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	curve, err := tr.Train(data.Train, data.Iop)
+	res.Curve = curve
+	if err != nil {
+		if _, ok := err.(*NaNError); !ok {
+			return nil, err
+		}
+		res.StoppedReason = err.Error()
+	}
+	res.ImagesPerSec = tr.Throughput()
+	res.TrainSeconds = tr.seconds
+	if outDir != "" {
+		ck := filepath.Join(outDir, "model.safetensors")
+		if err := m.SaveSafetensors(ck); err != nil {
+			return nil, err
+		}
+		res.Checkpoint = ck
+	}
+	if data.Test != nil {
+		pats := selectPatterns(data.Pack, spec.Eval.Patterns)
+		clean, pcs, err := Evaluate(m, data.Test, data.Pack, pats, spec.Eval.BatchSize)
+		if err != nil {
+			return nil, err
+		}
+		res.Clean, res.Patterns = clean, pcs
+	}
+	res.WallSeconds = time.Since(start).Seconds()
+	res.PeakRSSBytes = PeakRSS()
+	if res.StoppedReason != "" {
+		return res, fmt.Errorf("%s", res.StoppedReason)
+	}
+	return res, nil
+}
+
+func initModel(spec *runners.RunSpec) (*Model, error) {
+	m, err := NewModel(ArchOf(spec.Network), spec.Seed)
+	if err != nil {
+		return nil, err
+	}
+	switch spec.Init.Kind {
+	case "checkpoint", "safetensors":
+		if err := m.LoadSafetensors(spec.Init.Path, spec.Init.Skip...); err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func selectPatterns(pack *patterns.Pack, ids []int) []patterns.Pattern {
+	if pack == nil {
+		return nil
+	}
+	if len(ids) == 0 {
+		return pack.Patterns
+	}
+	var out []patterns.Pattern
+	for _, p := range pack.Patterns {
+		for _, id := range ids {
+			if p.ID == id {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func provenance(start time.Time) runners.Provenance {
+	return runners.Provenance{Runner: "go-gorgonia", GoVersion: runtime.Version(), CPU: cpuModel(),
+		Threads: runtime.GOMAXPROCS(0), BLAS: blasName, Started: start.UTC().Format(time.RFC3339)}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			if i := strings.Index(l, ":"); i >= 0 {
+				return strings.TrimSpace(l[i+1:])
+			}
+		}
+	}
+	return runtime.GOARCH
+}
+
+// PeakRSS returns the process's peak resident set size in bytes (getrusage maxrss).
+func PeakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss * 1024
+}

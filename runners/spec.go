@@ -1,0 +1,374 @@
+// Package runners is the runner contract of DESIGN.md decision 5: a versioned JSON run spec
+// says what to train and evaluate, a versioned JSON result holds raw counts, the training
+// curve, timing and provenance. Both runners (Go, PyTorch) read and write these documents;
+// SPEC.md beside this file documents every field.
+package runners
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/occbench/occbench/internal/atomicfile"
+)
+
+// SpecVersion is the run spec format version this package reads and writes.
+const SpecVersion = 1
+
+// ResultVersion is the result format version this package writes.
+const ResultVersion = 1
+
+// Methods.
+const (
+	MethodClassical = "classical"
+	MethodDFV       = "dfv"
+)
+
+// RunSpec says what one run trains and evaluates.
+type RunSpec struct {
+	Version     int        `json:"version"`
+	Name        string     `json:"name,omitempty"`
+	Shards      string     `json:"shards"`       // shard folder (train, iop, test splits)
+	PatternPack string     `json:"pattern_pack"` // pattern pack folder (occluders/patterns)
+	Network     Network    `json:"network"`
+	Init        Init       `json:"init"`
+	Method      string     `json:"method"`          // classical | dfv
+	Alpha       *float64   `json:"alpha,omitempty"` // dfv: probability of adding a DV (default 0.9)
+	Beta        *float64   `json:"beta,omitempty"`  // dfv: DV scale (default 1)
+	TrainSet    string     `json:"train_set"`       // trn | trn_c
+	IopSet      string     `json:"iop_set,omitempty"`
+	TestSet     string     `json:"test_set,omitempty"` // default "tst"
+	Epochs      int        `json:"epochs"`
+	BatchSize   int        `json:"batch_size"`
+	Optimizer   Optimizer  `json:"optimizer"`
+	Schedule    Schedule   `json:"schedule"`
+	Augment     Augment    `json:"augmentation"`
+	Freeze      Freeze     `json:"freeze"`
+	Seed        uint64     `json:"seed"`
+	Eval        EvalConfig `json:"eval,omitempty"`
+}
+
+// Network names the architecture.
+type Network struct {
+	Arch       string `json:"arch"` // resnet-mini | resnet18 | resnet50 | vgg16
+	NumClasses int    `json:"num_classes"`
+	InputSize  int    `json:"input_size"`      // square input side in pixels
+	Width      int    `json:"width,omitempty"` // resnet-mini: first stage channels (default 16)
+	Depth      int    `json:"depth,omitempty"` // resnet-mini: residual blocks per stage (default 1)
+	Stages     int    `json:"stages,omitempty"`
+}
+
+// Init says where the initial weights come from.
+type Init struct {
+	Kind string   `json:"kind"`           // random | checkpoint | safetensors
+	Path string   `json:"path,omitempty"` // checkpoint or safetensors file
+	Skip []string `json:"skip,omitempty"` // tensor names left at random init (e.g. fc.weight, fc.bias)
+}
+
+// Optimizer is SGD with momentum and weight decay.
+type Optimizer struct {
+	Name        string  `json:"name"` // sgd
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"`
+	WeightDecay float64 `json:"weight_decay"`
+	Nesterov    bool    `json:"nesterov,omitempty"`
+}
+
+// Schedule is the learning-rate schedule, stepped per epoch.
+type Schedule struct {
+	Name     string  `json:"name"`                // constant | step | cosine
+	StepSize int     `json:"step_size,omitempty"` // step: epochs between decays
+	Gamma    float64 `json:"gamma,omitempty"`     // step: decay factor
+}
+
+// Augment is the data augmentation of the DFV flow (never applied to the DV flow).
+type Augment struct {
+	HFlip       bool    `json:"hflip,omitempty"`
+	Degrees     float64 `json:"affine_degrees,omitempty"`   // random affine rotation in [-d, d]
+	Translate   float64 `json:"affine_translate,omitempty"` // random affine shift, fraction of side
+	CropScaleLo float64 `json:"crop_scale_min,omitempty"`   // random-resized-crop area in [min, 1]; 0 = off
+}
+
+// Freeze is the frozen-layer rule: layers with at least MinChannels output channels are
+// trained, and the classifier always; 0 trains everything.
+type Freeze struct {
+	MinChannels int `json:"min_channels"`
+}
+
+// EvalConfig controls evaluation.
+type EvalConfig struct {
+	BatchSize int   `json:"batch_size,omitempty"` // default 64
+	Patterns  []int `json:"patterns,omitempty"`   // pattern ids; empty = every pattern of the pack
+}
+
+// AlphaOr returns alpha or the paper default 0.9.
+func (s *RunSpec) AlphaOr() float64 {
+	if s.Alpha == nil {
+		return 0.9
+	}
+	return *s.Alpha
+}
+
+// BetaOr returns beta or the paper default 1.
+func (s *RunSpec) BetaOr() float64 {
+	if s.Beta == nil {
+		return 1
+	}
+	return *s.Beta
+}
+
+// DecodeSpec reads a run spec strictly: unknown fields, trailing data and invalid values are
+// errors that name the field.
+func DecodeSpec(r io.Reader) (*RunSpec, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var s RunSpec
+	if err := dec.Decode(&s); err != nil {
+		// encoding/json says `json: unknown field "x"`; keep it, prefix the document.
+		return nil, fmt.Errorf("run spec: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("run spec: trailing data after the JSON object")
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// ReadSpec reads and validates a run spec file.
+func ReadSpec(path string) (*RunSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := DecodeSpec(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Validate checks every field and fills nothing in; errors name the field.
+func (s *RunSpec) Validate() error {
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("run spec: %s: %s", field, fmt.Sprintf(format, a...))
+	}
+	if s.Version != SpecVersion {
+		return bad("version", "got %d, this runner reads version %d", s.Version, SpecVersion)
+	}
+	switch s.Network.Arch {
+	case "resnet-mini", "resnet18", "resnet50", "vgg16":
+	default:
+		return bad("network.arch", "unknown network %q (want resnet-mini, resnet18, resnet50 or vgg16)", s.Network.Arch)
+	}
+	if s.Network.NumClasses < 2 {
+		return bad("network.num_classes", "must be at least 2, got %d", s.Network.NumClasses)
+	}
+	if s.Network.InputSize < 8 {
+		return bad("network.input_size", "must be at least 8, got %d", s.Network.InputSize)
+	}
+	if s.Network.Width < 0 || s.Network.Depth < 0 || s.Network.Stages < 0 {
+		return bad("network", "width, depth and stages must not be negative")
+	}
+	switch s.Init.Kind {
+	case "random":
+	case "checkpoint", "safetensors":
+		if s.Init.Path == "" {
+			return bad("init.path", "required for init.kind %q", s.Init.Kind)
+		}
+	default:
+		return bad("init.kind", "unknown %q (want random, checkpoint or safetensors)", s.Init.Kind)
+	}
+	switch s.Method {
+	case MethodClassical:
+	case MethodDFV:
+		if s.IopSet == "" {
+			return bad("iop_set", "required for method dfv")
+		}
+	default:
+		return bad("method", "unknown %q (want classical or dfv)", s.Method)
+	}
+	if a := s.AlphaOr(); a < 0 || a > 1 {
+		return bad("alpha", "must be in [0,1], got %v", a)
+	}
+	if b := s.BetaOr(); b < 0 {
+		return bad("beta", "must not be negative, got %v", b)
+	}
+	switch s.TrainSet {
+	case "trn", "trn_c":
+	default:
+		return bad("train_set", "unknown %q (want trn or trn_c)", s.TrainSet)
+	}
+	if s.Epochs < 0 {
+		return bad("epochs", "must not be negative, got %d", s.Epochs)
+	}
+	if s.BatchSize < 1 {
+		return bad("batch_size", "must be at least 1, got %d", s.BatchSize)
+	}
+	if s.Optimizer.Name != "sgd" {
+		return bad("optimizer.name", "unknown %q (want sgd)", s.Optimizer.Name)
+	}
+	if !(s.Optimizer.LR > 0) {
+		return bad("optimizer.lr", "must be positive, got %v", s.Optimizer.LR)
+	}
+	if s.Optimizer.Momentum < 0 || s.Optimizer.Momentum >= 1 {
+		return bad("optimizer.momentum", "must be in [0,1), got %v", s.Optimizer.Momentum)
+	}
+	if s.Optimizer.WeightDecay < 0 {
+		return bad("optimizer.weight_decay", "must not be negative, got %v", s.Optimizer.WeightDecay)
+	}
+	switch s.Schedule.Name {
+	case "constant", "cosine":
+	case "step":
+		if s.Schedule.StepSize < 1 {
+			return bad("schedule.step_size", "must be at least 1 for a step schedule, got %d", s.Schedule.StepSize)
+		}
+		if !(s.Schedule.Gamma > 0) {
+			return bad("schedule.gamma", "must be positive for a step schedule, got %v", s.Schedule.Gamma)
+		}
+	default:
+		return bad("schedule.name", "unknown %q (want constant, step or cosine)", s.Schedule.Name)
+	}
+	if s.Augment.CropScaleLo < 0 || s.Augment.CropScaleLo > 1 {
+		return bad("augmentation.crop_scale_min", "must be in [0,1], got %v", s.Augment.CropScaleLo)
+	}
+	if s.Augment.Translate < 0 || s.Augment.Translate > 0.5 {
+		return bad("augmentation.affine_translate", "must be in [0,0.5], got %v", s.Augment.Translate)
+	}
+	if s.Freeze.MinChannels < 0 {
+		return bad("freeze.min_channels", "must not be negative, got %d", s.Freeze.MinChannels)
+	}
+	if s.Eval.BatchSize < 0 {
+		return bad("eval.batch_size", "must not be negative, got %d", s.Eval.BatchSize)
+	}
+	return nil
+}
+
+// Hash returns "sha256:<hex>" of the spec's canonical JSON encoding.
+func (s *RunSpec) Hash() string {
+	data, _ := json.Marshal(s)
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Count is a correct/total pair, overall and per class (index = class label).
+type Count struct {
+	Correct  int   `json:"correct"`
+	Total    int   `json:"total"`
+	PerClass []int `json:"per_class_correct"`
+	PerTotal []int `json:"per_class_total"`
+}
+
+// NewCount returns a zero count over k classes.
+func NewCount(k int) Count {
+	return Count{PerClass: make([]int, k), PerTotal: make([]int, k)}
+}
+
+// Add records one prediction.
+func (c *Count) Add(label, pred int) {
+	c.Total++
+	c.PerTotal[label]++
+	if label == pred {
+		c.Correct++
+		c.PerClass[label]++
+	}
+}
+
+// Accuracy returns Correct/Total (0 when empty).
+func (c Count) Accuracy() float64 {
+	if c.Total == 0 {
+		return 0
+	}
+	return float64(c.Correct) / float64(c.Total)
+}
+
+// PatternCount is the count on one occlusion pattern.
+type PatternCount struct {
+	ID       int     `json:"id"`
+	Name     string  `json:"name"`
+	Ratio    float64 `json:"ratio"`
+	Position string  `json:"position"`
+	Count
+}
+
+// EpochStat is one point of the training curve.
+type EpochStat struct {
+	Epoch    int     `json:"epoch"`
+	Loss     float64 `json:"loss"`      // mean training loss over the epoch
+	TrainAcc float64 `json:"train_acc"` // accuracy on the (augmented, pseudo-DFV) training batches
+	LR       float64 `json:"lr"`
+	Seconds  float64 `json:"seconds"`
+	BankSize int     `json:"dv_bank_size,omitempty"`
+}
+
+// Provenance says what produced a result.
+type Provenance struct {
+	Runner    string `json:"runner"` // "go-gorgonia" | "pytorch"
+	Commit    string `json:"commit,omitempty"`
+	GoVersion string `json:"go_version,omitempty"`
+	CPU       string `json:"cpu,omitempty"`
+	Threads   int    `json:"threads,omitempty"`
+	BLAS      string `json:"blas,omitempty"`
+	Started   string `json:"started,omitempty"` // RFC 3339
+}
+
+// Result is everything a run produced.
+type Result struct {
+	Version       int            `json:"version"`
+	SpecHash      string         `json:"spec_hash"`
+	Spec          *RunSpec       `json:"spec,omitempty"`
+	Clean         Count          `json:"clean"`
+	Patterns      []PatternCount `json:"patterns"`
+	Curve         []EpochStat    `json:"curve"`
+	WallSeconds   float64        `json:"wall_seconds"`
+	TrainSeconds  float64        `json:"train_seconds"`
+	ImagesPerSec  float64        `json:"train_images_per_second"`
+	PeakRSSBytes  int64          `json:"peak_rss_bytes"`
+	Checkpoint    string         `json:"checkpoint,omitempty"`
+	Provenance    Provenance     `json:"provenance"`
+	StoppedReason string         `json:"stopped_reason,omitempty"` // set when training stopped early (NaN loss)
+}
+
+// MeanOccludedAccuracy is the mean accuracy over patterns ("avg over occlusion").
+func (r *Result) MeanOccludedAccuracy() float64 {
+	if len(r.Patterns) == 0 {
+		return 0
+	}
+	var s float64
+	for _, p := range r.Patterns {
+		s += p.Accuracy()
+	}
+	return s / float64(len(r.Patterns))
+}
+
+// WriteResult writes r as indented JSON, atomically.
+func WriteResult(path string, r *Result) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, append(data, '\n'))
+}
+
+// ReadResult reads a result strictly.
+func ReadResult(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var r Result
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%s: result: %w", path, err)
+	}
+	if r.Version != ResultVersion {
+		return nil, fmt.Errorf("%s: result: version %d, want %d", path, r.Version, ResultVersion)
+	}
+	return &r, nil
+}
