@@ -188,6 +188,10 @@ type Hyper struct {
 	Epochs           int      `yaml:"epochs"`
 	BatchSize        int      `yaml:"batch_size"`
 	LR               float64  `yaml:"lr"`
+	// PretrainEpochs and PretrainLR train the clean pool of profiles whose pretrained
+	// weights come from the manifest itself (pretrained: pool).
+	PretrainEpochs int     `yaml:"pretrain_epochs"`
+	PretrainLR     float64 `yaml:"pretrain_lr"`
 }
 
 // Output is how synthesized images are encoded.

@@ -103,6 +103,9 @@ func (m *Manifest) validate() *Error {
 	if h.Beta < 0 || math.IsNaN(h.Beta) || math.IsInf(h.Beta, 0) {
 		return bad("hyper.beta", "%v must be >= 0", h.Beta)
 	}
+	if h.Pretrained == "pool" && (h.PretrainEpochs < 1 || h.PretrainLR <= 0 || m.SetByName("pretrain") == nil) {
+		return bad("hyper.pretrained", "pool needs pretrain_epochs, pretrain_lr and a set named pretrain")
+	}
 	if h.InputSize <= 0 || h.TrainMinChannels < 0 || h.Epochs < 0 || h.BatchSize < 0 || h.LR < 0 {
 		return bad("hyper", "input_size must be positive; train_min_channels, epochs, batch_size and lr must not be negative")
 	}

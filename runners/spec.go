@@ -30,17 +30,20 @@ const (
 
 // RunSpec says what one run trains and evaluates.
 type RunSpec struct {
-	Version     int        `json:"version"`
-	Name        string     `json:"name,omitempty"`
-	Shards      string     `json:"shards"`       // shard folder (train, iop, test splits)
-	PatternPack string     `json:"pattern_pack"` // pattern pack folder (occluders/patterns)
-	Network     Network    `json:"network"`
-	Init        Init       `json:"init"`
-	Method      string     `json:"method"`          // classical | dfv
-	Alpha       *float64   `json:"alpha,omitempty"` // dfv: probability of adding a DV (default 0.9)
-	Beta        *float64   `json:"beta,omitempty"`  // dfv: DV scale (default 1)
-	TrainSet    string     `json:"train_set"`       // trn | trn_c
-	IopSet      string     `json:"iop_set,omitempty"`
+	Version     int      `json:"version"`
+	Name        string   `json:"name,omitempty"`
+	Shards      string   `json:"shards"`       // shard folder (train, iop, test splits)
+	PatternPack string   `json:"pattern_pack"` // pattern pack folder (occluders/patterns)
+	Network     Network  `json:"network"`
+	Init        Init     `json:"init"`
+	Method      string   `json:"method"`            // classical | dfv
+	Alpha       *float64 `json:"alpha,omitempty"`   // dfv: probability of adding a DV (default 0.9)
+	Beta        *float64 `json:"beta,omitempty"`    // dfv: DV scale (default 1)
+	TrainSet    string   `json:"train_set"`         // split of the shards to train on (e.g. trn_x, trn_c, trn)
+	IopSet      string   `json:"iop_set,omitempty"` // split of clean Iop images (dfv)
+	// IopPatterns are the pattern ids the Iop images are occluded with (the Iop variant);
+	// empty means every pattern of the pack.
+	IopPatterns []int      `json:"iop_patterns,omitempty"`
 	TestSet     string     `json:"test_set,omitempty"` // default "tst"
 	Epochs      int        `json:"epochs"`
 	BatchSize   int        `json:"batch_size"`
@@ -199,10 +202,8 @@ func (s *RunSpec) Validate() error {
 	if b := s.BetaOr(); b < 0 {
 		return bad("beta", "must not be negative, got %v", b)
 	}
-	switch s.TrainSet {
-	case "trn", "trn_c":
-	default:
-		return bad("train_set", "unknown %q (want trn or trn_c)", s.TrainSet)
+	if s.TrainSet == "" {
+		return bad("train_set", "required: the split of the shards to train on")
 	}
 	if s.Epochs < 0 {
 		return bad("epochs", "must not be negative, got %d", s.Epochs)

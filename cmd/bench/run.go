@@ -1,58 +1,81 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/occbench/occbench/internal/atomicfile"
-	"github.com/occbench/occbench/occluders/patterns"
+	"github.com/occbench/occbench/benchmarks"
+	"github.com/occbench/occbench/runners"
+	"github.com/occbench/occbench/runners/gonn"
+	"github.com/occbench/occbench/runners/sharddata"
 )
 
+// goTrain runs one spec with the Go runner.
+func goTrain(_ context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+	data, err := sharddata.Load(spec)
+	if err != nil {
+		return nil, err
+	}
+	return gonn.Run(spec, gonn.Data{Train: data.Train, Iop: data.Iop, Test: data.Test, Pack: data.Pack}, dir)
+}
+
 func newRunCmd() *cobra.Command {
-	var root, out string
+	var o benchmarks.Options
+	var force []string
+	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "run BENCHMARK",
-		Short: "Run a benchmark end to end (today: plan its sets and patterns)",
-		Long: `Run a benchmark end to end. Today the pipeline stops after planning: it resolves the
-manifest's image sets, expands its patterns and writes the pattern pack, the split lists and
-a contact sheet under --out. Synthesis, training and reports are not built yet, and the
-command says so.`,
-		Example: "  bench run demo\n  bench run caltech101 --root /data/caltech101",
+		Use:   "run BENCHMARK [--profile paper|mini|demo]",
+		Short: "Run a benchmark end to end: synth, pretrain, train each model, evaluate, report",
+		Long: `Run one benchmark of "bench list" end to end: synthesize the shards, pretrain (mini and
+demo profiles), train and evaluate every model row, and write the report (Markdown, HTML, CSV,
+JSON) to OUT/BENCHMARK/PROFILE/. Every stage is cached under OUT/.cache by a hash of what
+determines it: a rerun redoes only what changed, and rerunning a finished benchmark only
+re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stage.`,
+		Example: "  bench run demo\n  bench run table2 --profile mini\n  bench run table6 --profile paper --root /data/imagenet --weights resnet50.safetensors --runner torch",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, s, err := resolveSplits(args[0], root)
+			b, err := benchmarks.Get(args[0])
 			if err != nil {
 				return err
 			}
-			dir := filepath.Join(out, m.Name)
-			p, err := patterns.FromManifest(m, "")
+			switch o.Runner {
+			case "go":
+				o.Train = goTrain
+			case "torch":
+				return fmt.Errorf("--runner torch: the PyTorch runner is not available yet")
+			default:
+				return fmt.Errorf("--runner %q: want go or torch", o.Runner)
+			}
+			o.Force = map[string]bool{}
+			for _, f := range force {
+				o.Force[f] = true
+			}
+			if !quiet {
+				o.Log = cmd.ErrOrStderr()
+			}
+			out, err := benchmarks.Run(cmd.Context(), b, o)
 			if err != nil {
 				return err
 			}
-			if err := p.Write(filepath.Join(dir, "patterns")); err != nil {
+			if err := out.Report.WriteMarkdown(cmd.OutOrStdout()); err != nil {
 				return err
 			}
-			lists, err := json.MarshalIndent(s, "", " ")
-			if err != nil {
-				return err
-			}
-			if err := atomicfile.Write(filepath.Join(dir, "splits.json"), append(lists, '\n')); err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if err := s.WriteSummary(w, false); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "\n%d patterns (pack in %s)\n", len(p.Patterns), filepath.Join(dir, "patterns"))
-			fmt.Fprintf(w, "split lists in %s\n", filepath.Join(dir, "splits.json"))
-			fmt.Fprintln(w, "\nstopped after planning: synthesis, training and the report are not implemented yet")
+			fmt.Fprintf(cmd.OutOrStdout(), "report: %s (.md .html .csv .json)\n", filepath.Join(out.Dir, "report"))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
-	cmd.Flags().StringVar(&out, "out", "out", "output folder")
+	f := cmd.Flags()
+	f.StringVar(&o.Profile, "profile", "", "paper, mini or demo (default: the smallest the benchmark supports)")
+	f.StringVar(&o.Root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
+	f.StringVar(&o.Out, "out", "out", "output folder: reports in OUT/BENCHMARK/PROFILE, the stage cache in OUT/.cache")
+	f.StringVar(&o.Runner, "runner", "go", "go (CPU, gorgonia) or torch (PyTorch, GPUs)")
+	f.StringVar(&o.Weights, "weights", "", "paper profile: ImageNet-pretrained weights (.safetensors with torchvision names)")
+	f.StringSliceVar(&force, "force", nil, "redo a stage even if cached: synth, pretrain, model or all")
+	f.IntVar(&o.Workers, "workers", 0, "synthesis workers (default: one per CPU)")
+	f.Uint64Var(&o.Seed, "seed", 0, "training seed (default: the manifest's)")
+	f.BoolVarP(&quiet, "quiet", "q", false, "no stage log on stderr")
 	return cmd
 }

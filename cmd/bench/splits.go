@@ -2,30 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/occbench/occbench/internal/atomicfile"
 	"github.com/occbench/occbench/manifests"
-	"github.com/occbench/occbench/synth/sources"
+	"github.com/occbench/occbench/synth"
 	"github.com/occbench/occbench/synth/splits"
 )
-
-// openSource opens the dataset a manifest names, rooted at the flag, the environment
-// variable or the manifest's default, in that order.
-func openSource(m *manifests.Manifest, rootFlag string) (sources.Source, error) {
-	opt := sources.Options{}
-	if b := m.Source.Builtin; b != nil {
-		opt.Builtin = sources.BuiltinOptions{Classes: b.Classes, PerClass: b.PerClass, Size: b.Size}
-	}
-	opt.Builtin.Seed = m.Seed
-	src, err := sources.Open(m.Source.Layout, m.DatasetRoot(rootFlag), opt)
-	if err != nil {
-		return nil, fmt.Errorf("%w (set --root or %s)", err, m.RootEnv())
-	}
-	return src, nil
-}
 
 // resolveSplits opens a manifest's source and resolves its sets.
 func resolveSplits(ref, rootFlag string) (*manifests.Manifest, *splits.Splits, error) {
@@ -33,7 +17,7 @@ func resolveSplits(ref, rootFlag string) (*manifests.Manifest, *splits.Splits, e
 	if err != nil {
 		return nil, nil, err
 	}
-	src, err := openSource(m, rootFlag)
+	src, err := synth.OpenSource(m, rootFlag)
 	if err != nil {
 		return nil, nil, err
 	}

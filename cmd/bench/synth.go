@@ -14,9 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/occbench/occbench/manifests"
-	"github.com/occbench/occbench/occluders/patterns"
 	"github.com/occbench/occbench/synth"
-	"github.com/occbench/occbench/synth/splits"
 )
 
 // parseShard parses --shard "i/N".
@@ -39,19 +37,7 @@ func synthInputs(ref, root, occDir string) (synth.Inputs, error) {
 	if err != nil {
 		return synth.Inputs{}, err
 	}
-	src, err := openSource(m, root)
-	if err != nil {
-		return synth.Inputs{}, err
-	}
-	sp, err := splits.Resolve(m, src.Classes(), src.Items())
-	if err != nil {
-		return synth.Inputs{}, err
-	}
-	pack, err := patterns.FromManifest(m, occDir)
-	if err != nil {
-		return synth.Inputs{}, err
-	}
-	return synth.Inputs{Manifest: m, Source: src, Splits: sp, Pack: pack}, nil
+	return synth.Load(m, root, occDir)
 }
 
 func newSynthCmd() *cobra.Command {

@@ -1,0 +1,289 @@
+package benchmarks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/occbench/occbench/manifests"
+	"github.com/occbench/occbench/occluders/patterns"
+	"github.com/occbench/occbench/reports"
+	"github.com/occbench/occbench/runners"
+	"github.com/occbench/occbench/synth"
+)
+
+// Options configure one `bench run`.
+type Options struct {
+	Profile string // paper | mini | demo ("" = the benchmark's smallest supported profile)
+	Root    string // dataset folder override
+	Out     string // reports go to Out/<benchmark>/<profile>/
+	Cache   string // stage cache folder (default Out/.cache)
+	Runner  string // go | torch
+	Weights string // paper profile: pretrained weights (safetensors, torchvision names)
+	Force   map[string]bool
+	Workers int
+	Seed    uint64 // 0 = the manifest's seed; another value reruns training with that seed
+	Log     io.Writer
+	// Train runs one spec and returns its result; the orchestrator does not know the runner.
+	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Report *reports.Report
+	Dir    string // where the report files are
+}
+
+// Run executes a benchmark: synth -> pretrain -> train each model -> evaluate -> report. Each
+// stage is cached by the hash of what determines it, so a rerun redoes only what changed.
+func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
+	start := time.Now()
+	if o.Profile == "" {
+		ps := b.Profiles()
+		o.Profile = ps[len(ps)-1]
+	}
+	ref, ok := b.Manifests[o.Profile]
+	if !ok {
+		return nil, fmt.Errorf("%s has no profile %q (it has: %s)", b.ID, o.Profile, strings.Join(b.Profiles(), ", "))
+	}
+	if b.Kind != "occlusion" {
+		return nil, fmt.Errorf("%s (%s) is not implemented yet: only the occlusion tables run", b.ID, b.Kind)
+	}
+	if o.Out == "" {
+		o.Out = "out"
+	}
+	if o.Cache == "" {
+		o.Cache = filepath.Join(o.Out, ".cache")
+	}
+	logf := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
+	cache := &StageCache{Root: o.Cache, Force: o.Force, Log: logf}
+	m, err := manifests.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	seed := m.Seed
+	if o.Seed != 0 {
+		seed = o.Seed
+	}
+
+	// Stage 1: synthesize the shards every row reads (clean images; Iop pairs and test
+	// occlusion are composited in memory by the runner).
+	in, err := synth.Load(m, o.Root, "")
+	if err != nil {
+		return nil, err
+	}
+	sopt := synth.Options{Sets: neededSets(b, m, o.Profile), Workers: o.Workers, Version: "occbench"}
+	_, lock, err := synth.Prepare(in, &sopt)
+	if err != nil {
+		return nil, err
+	}
+	shardDir, err := cache.Do("synth", lock.PlanID[:20], func(dir string) error {
+		sopt.Out = dir
+		_, err := synth.Run(ctx, in, sopt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Stage 2: pretraining on the manifest's clean pool (mini and demo), or imported weights.
+	init := runners.Init{Kind: "random"}
+	switch {
+	case o.Profile == ProfilePaper:
+		if o.Weights == "" {
+			return nil, fmt.Errorf("the paper profile fine-tunes ImageNet-pretrained weights: pass --weights FILE.safetensors (torchvision names)")
+		}
+		init = runners.Init{Kind: "safetensors", Path: o.Weights, Skip: []string{"fc.", "classifier.6."}}
+	case m.Hyper.Pretrained == "pool":
+		spec := baseSpec(m, lock.Classes, shardDir, seed)
+		spec.Name = "pretrain"
+		spec.TrainSet = "pretrain"
+		spec.TestSet = "pretrain"
+		spec.Epochs = m.Hyper.PretrainEpochs
+		spec.Optimizer.LR = m.Hyper.PretrainLR
+		spec.Eval.Patterns = []int{-1}
+		key, err := Key(lock.PlanID, spec.Hash())
+		if err != nil {
+			return nil, err
+		}
+		dir, err := cache.Do("pretrain", key, func(dir string) error {
+			_, err := o.Train(ctx, spec, dir)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		init = runners.Init{Kind: "checkpoint", Path: filepath.Join(dir, "model.safetensors"), Skip: []string{"fc."}}
+	}
+
+	// Stage 3: train and evaluate every model row.
+	testPats, err := subsetIDs(in.Pack, m, b.TestSubset)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]*runners.Result, len(b.Models))
+	for i, row := range b.Models {
+		spec := baseSpec(m, lock.Classes, shardDir, seed)
+		spec.Name = row.Model
+		spec.Init = init
+		spec.Method = row.Method
+		spec.TrainSet = b.SetName(o.Profile, row.Train)
+		spec.TestSet = b.SetName(o.Profile, row.Test)
+		spec.Eval.Patterns = testPats
+		if row.Network != "" && o.Profile == ProfilePaper {
+			spec.Network.Arch = row.Network
+		}
+		if row.Method == runners.MethodDFV {
+			spec.IopSet = b.SetName(o.Profile, row.Iop)
+			if spec.IopPatterns, err = subsetIDs(in.Pack, m, row.Variant); err != nil {
+				return nil, err
+			}
+		}
+		key, err := Key(lock.PlanID, spec.Hash(), initKey(init))
+		if err != nil {
+			return nil, err
+		}
+		dir, err := cache.Do("model", key, func(dir string) error {
+			res, err := o.Train(ctx, spec, dir)
+			if err != nil {
+				return fmt.Errorf("%s: %w", row.Model, err)
+			}
+			return runners.WriteResult(filepath.Join(dir, "result.json"), res)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if results[i], err = runners.ReadResult(filepath.Join(dir, "result.json")); err != nil {
+			return nil, err
+		}
+		logf("%-10s %-22s clean %.2f  avg occluded %.2f", "model", row.Model, 100*results[i].Clean.Accuracy(), 100*results[i].MeanOccludedAccuracy())
+	}
+
+	// Stage 4: the report.
+	rep, err := buildReport(b, o.Profile, m, results)
+	if err != nil {
+		return nil, err
+	}
+	rep.Provenance = reports.Provenance{Commit: gitCommit(), ManifestLock: lock.PlanID[:20], Runner: runnerName(results),
+		Hardware:    fmt.Sprintf("%s, %d threads", cpuName(results), runtime.GOMAXPROCS(0)),
+		WallSeconds: time.Since(start).Seconds(), Started: start.UTC().Format(time.RFC3339)}
+	dir := filepath.Join(o.Out, b.ID, o.Profile)
+	if err := WriteReport(rep, dir); err != nil {
+		return nil, err
+	}
+	return &Outcome{Report: rep, Dir: dir}, nil
+}
+
+// baseSpec is the run spec every row of a manifest starts from.
+func baseSpec(m *manifests.Manifest, classes []string, shardDir string, seed uint64) *runners.RunSpec {
+	h := m.Hyper
+	alpha, beta := h.Alpha, h.Beta
+	spec := &runners.RunSpec{Version: runners.SpecVersion, Shards: shardDir,
+		Network:   runners.Network{Arch: h.Network, NumClasses: len(classes), InputSize: m.Preprocess.Size},
+		Init:      runners.Init{Kind: "random"},
+		Method:    runners.MethodClassical,
+		Alpha:     &alpha,
+		Beta:      &beta,
+		Epochs:    h.Epochs,
+		BatchSize: h.BatchSize,
+		Optimizer: runners.Optimizer{Name: "sgd", LR: h.LR, Momentum: 0.9, WeightDecay: 5e-4},
+		Schedule:  runners.Schedule{Name: "cosine"},
+		Freeze:    runners.Freeze{MinChannels: h.TrainMinChannels},
+		Seed:      seed,
+	}
+	for _, a := range h.Augment {
+		switch a {
+		case "flip":
+			spec.Augment.HFlip = true
+		case "affine":
+			spec.Augment.Degrees, spec.Augment.Translate = 10, 0.1
+		case "random_resized_crop":
+			spec.Augment.CropScaleLo = 0.08
+		}
+	}
+	return spec
+}
+
+// neededSets lists the manifest sets a benchmark reads in a profile, in manifest order.
+func neededSets(b *Benchmark, m *manifests.Manifest, profile string) []string {
+	want := map[string]bool{}
+	if m.Hyper.Pretrained == "pool" && profile != ProfilePaper {
+		want["pretrain"] = true
+	}
+	for _, r := range b.Models {
+		for _, s := range []string{r.Train, r.Test, r.Iop} {
+			if s != "" {
+				want[b.SetName(profile, s)] = true
+			}
+		}
+	}
+	var out []string
+	for _, s := range m.Sets {
+		if want[s.Name] {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// subsetIDs returns the ids of the patterns a named subset keeps ("" = all, as nil).
+func subsetIDs(pack *patterns.Pack, m *manifests.Manifest, subset string) ([]int, error) {
+	if subset == "" {
+		return nil, nil
+	}
+	sub := m.SubsetByName(subset)
+	if sub == nil {
+		return nil, fmt.Errorf("manifest %s has no pattern subset %q", m.Name, subset)
+	}
+	var ids []int
+	for _, p := range pack.Select(sub) {
+		ids = append(ids, p.ID)
+	}
+	return ids, nil
+}
+
+// initKey identifies initial weights by content, so a retrained checkpoint changes the key.
+func initKey(in runners.Init) string {
+	if in.Path == "" {
+		return in.Kind
+	}
+	st, err := os.Stat(in.Path)
+	if err != nil {
+		return in.Kind + ":" + in.Path
+	}
+	data, _ := json.Marshal([]any{in.Kind, in.Skip, filepath.Base(filepath.Dir(in.Path)), st.Size()})
+	return string(data)
+}
+
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func runnerName(rs []*runners.Result) string {
+	if len(rs) > 0 && rs[0] != nil {
+		return rs[0].Provenance.Runner
+	}
+	return ""
+}
+
+func cpuName(rs []*runners.Result) string {
+	if len(rs) > 0 && rs[0] != nil && rs[0].Provenance.CPU != "" {
+		return rs[0].Provenance.CPU
+	}
+	return runtime.GOARCH
+}
