@@ -11,6 +11,7 @@ import (
 	"github.com/occbench/occbench/runners"
 	"github.com/occbench/occbench/runners/gonn"
 	"github.com/occbench/occbench/runners/sharddata"
+	"github.com/occbench/occbench/runners/torchrun"
 )
 
 // goTrain runs one spec with the Go runner.
@@ -24,6 +25,7 @@ func goTrain(_ context.Context, spec *runners.RunSpec, dir string) (*runners.Res
 
 func newRunCmd() *cobra.Command {
 	var o benchmarks.Options
+	var torchOpts torchrun.Options
 	var force []string
 	var quiet bool
 	cmd := &cobra.Command{
@@ -45,7 +47,14 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 			case "go":
 				o.Train = goTrain
 			case "torch":
-				return fmt.Errorf("--runner torch: the PyTorch runner is not available yet")
+				if !quiet {
+					torchOpts.Progress = cmd.ErrOrStderr()
+				}
+				o.Train = func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+					opts := torchOpts
+					opts.OutDir = dir
+					return torchrun.Run(ctx, spec, opts)
+				}
 			default:
 				return fmt.Errorf("--runner %q: want go or torch", o.Runner)
 			}
@@ -77,5 +86,9 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 	f.IntVar(&o.Workers, "workers", 0, "synthesis workers (default: one per CPU)")
 	f.Uint64Var(&o.Seed, "seed", 0, "training seed (default: the manifest's)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no stage log on stderr")
+	f.StringVar(&torchOpts.Python, "python", "python3", "torch runner: Python interpreter with PyTorch")
+	f.StringVar(&torchOpts.Device, "device", "auto", "torch runner: cpu, cuda or auto")
+	f.BoolVar(&torchOpts.Offline, "offline", true, "torch runner: never download weights")
+	f.IntVar(&torchOpts.NProcPerNode, "gpus", 0, "torch runner: processes (GPUs) per node under torchrun; 0 = one process")
 	return cmd
 }
