@@ -103,7 +103,7 @@ var registry = []*Benchmark{
 	{ID: "fig6", Title: "Caltech-101 accuracy vs beta for several alpha (ResNet18-Full)", Kind: "sweep",
 		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   []string{"clean", "avg_occ"}, Models: exclusive("ResNet18")[:2],
-		Note: "a sweep of alpha in {0.8, 0.9, 0.95} and beta in {0, 0.25, 0.5, 1, 2, 4}; the paper prints no numbers"},
+		Note: "alpha in {0.8, 0.9, 0.95} x beta in {0, 0.25, 0.5, 1, 2, 4} on the paper profile, {0.9, 0.95} x {0, 0.5, 1, 2} on a CPU; beta = 0 is classical training; the paper prints no numbers, only the curves"},
 	{ID: "table5", Title: "AR faces, real sunglasses and scarf occlusion", Kind: "ar",
 		Manifests: map[string]string{ProfilePaper: "ar"},
 		Columns:   []string{"sunglasses_neutral", "sunglasses_all", "scarf_neutral", "scarf_all"},

@@ -114,15 +114,26 @@ func cellOf(col string, res *runners.Result, m *manifests.Manifest) (reports.Cel
 	return c, nil
 }
 
-// WriteReport writes report.md, report.html, report.csv and report.json into dir.
-func WriteReport(rep *reports.Report, dir string) error {
+// WriteReport writes report.md, report.html, report.csv and report.json into dir, plus each
+// figure as PNG and SVG.
+func WriteReport(rep *reports.Report, figures []reports.Figure, dir string) error {
+	for i, f := range figures {
+		if err := atomicfile.Write(filepath.Join(dir, fmt.Sprintf("figure%d.png", i+1)), f.PNG); err != nil {
+			return err
+		}
+		if len(f.SVG) > 0 {
+			if err := atomicfile.Write(filepath.Join(dir, fmt.Sprintf("figure%d.svg", i+1)), f.SVG); err != nil {
+				return err
+			}
+		}
+	}
 	type render struct {
 		name string
 		fn   func(*bytes.Buffer) error
 	}
 	for _, r := range []render{
 		{"report.md", func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) }},
-		{"report.html", func(b *bytes.Buffer) error { return rep.WriteHTML(b, nil) }},
+		{"report.html", func(b *bytes.Buffer) error { return rep.WriteHTML(b, figures) }},
 		{"report.csv", func(b *bytes.Buffer) error { return rep.WriteCSV(b) }},
 		{"report.json", func(b *bytes.Buffer) error { return rep.WriteJSON(b) }},
 	} {

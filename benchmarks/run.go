@@ -53,8 +53,8 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s has no profile %q (it has: %s)", b.ID, o.Profile, strings.Join(b.Profiles(), ", "))
 	}
-	if b.Kind != "occlusion" {
-		return nil, fmt.Errorf("%s (%s) is not implemented yet: only the occlusion tables run", b.ID, b.Kind)
+	if b.Kind != "occlusion" && b.Kind != "sweep" {
+		return nil, fmt.Errorf("%s (%s) is not implemented yet: the occlusion tables and the fig6 sweep run", b.ID, b.Kind)
 	}
 	if o.Out == "" {
 		o.Out = "out"
@@ -127,13 +127,13 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		init = runners.Init{Kind: "checkpoint", Path: filepath.Join(dir, "model.safetensors"), Skip: []string{"fc."}}
 	}
 
-	// Stage 3: train and evaluate every model row.
+	// Stage 3: train and evaluate every model row (for a sweep: every alpha x beta).
 	testPats, err := subsetIDs(in.Pack, m, b.TestSubset)
 	if err != nil {
 		return nil, err
 	}
-	results := make([]*runners.Result, len(b.Models))
-	for i, row := range b.Models {
+	var jobs []job
+	for _, row := range b.Models {
 		spec := baseSpec(m, lock.Classes, shardDir, seed)
 		spec.Name = row.Model
 		spec.Init = init
@@ -150,14 +150,22 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 				return nil, err
 			}
 		}
-		key, err := Key(lock.PlanID, spec.Hash(), initKey(init))
+		if b.Kind != "sweep" {
+			jobs = append(jobs, job{name: row.Model, spec: spec})
+		} else if row.Method == runners.MethodDFV {
+			jobs = append(jobs, sweepJobs(spec, o.Profile)...)
+		}
+	}
+	results := make([]*runners.Result, len(jobs))
+	for i, j := range jobs {
+		key, err := Key(lock.PlanID, j.spec.Hash(), initKey(init))
 		if err != nil {
 			return nil, err
 		}
 		dir, err := cache.Do("model", key, func(dir string) error {
-			res, err := o.Train(ctx, spec, dir)
+			res, err := o.Train(ctx, j.spec, dir)
 			if err != nil {
-				return fmt.Errorf("%s: %w", row.Model, err)
+				return fmt.Errorf("%s: %w", j.name, err)
 			}
 			return runners.WriteResult(filepath.Join(dir, "result.json"), res)
 		})
@@ -167,11 +175,17 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		if results[i], err = runners.ReadResult(filepath.Join(dir, "result.json")); err != nil {
 			return nil, err
 		}
-		logf("%-10s %-22s clean %.2f  avg occluded %.2f", "model", row.Model, 100*results[i].Clean.Accuracy(), 100*results[i].MeanOccludedAccuracy())
+		logf("%-10s %-22s clean %.2f  avg occluded %.2f", "model", j.name, 100*results[i].Clean.Accuracy(), 100*results[i].MeanOccludedAccuracy())
 	}
 
 	// Stage 4: the report.
-	rep, err := buildReport(b, o.Profile, m, results)
+	var rep *reports.Report
+	var figures []reports.Figure
+	if b.Kind == "sweep" {
+		rep, figures, err = sweepReport(b, o.Profile, m, jobs, results)
+	} else {
+		rep, err = buildReport(b, o.Profile, m, results)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +193,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		Hardware:    fmt.Sprintf("%s, %d threads", cpuName(results), runtime.GOMAXPROCS(0)),
 		WallSeconds: time.Since(start).Seconds(), Started: start.UTC().Format(time.RFC3339)}
 	dir := filepath.Join(o.Out, b.ID, o.Profile)
-	if err := WriteReport(rep, dir); err != nil {
+	if err := WriteReport(rep, figures, dir); err != nil {
 		return nil, err
 	}
 	return &Outcome{Report: rep, Dir: dir}, nil

@@ -10,6 +10,7 @@ import (
 type Figure struct {
 	Title string
 	PNG   []byte
+	SVG   []byte // optional, written beside the report
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{

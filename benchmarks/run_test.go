@@ -1,0 +1,128 @@
+package benchmarks
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/occbench/occbench/runners"
+)
+
+// fakeTrain stands in for a runner: it checks the spec it gets and returns counts that
+// depend on the method, so the report's arithmetic can be checked.
+func fakeTrain(t *testing.T, calls *atomic.Int32) func(context.Context, *runners.RunSpec, string) (*runners.Result, error) {
+	return func(_ context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+		calls.Add(1)
+		if err := spec.Validate(); err != nil {
+			t.Errorf("invalid spec %s: %v", spec.Name, err)
+		}
+		if _, err := os.Stat(spec.Shards); err != nil {
+			t.Errorf("spec %s names missing shards: %v", spec.Name, err)
+		}
+		os.WriteFile(filepath.Join(dir, "model.safetensors"), []byte("x"), 0o644)
+		res := &runners.Result{Version: runners.ResultVersion, Spec: spec, Provenance: runners.Provenance{Runner: "fake"}}
+		res.Clean = runners.Count{Correct: 90, Total: 100}
+		occ := 40
+		if spec.Method == runners.MethodDFV {
+			occ = 60
+		}
+		for id := 0; id < 24; id++ {
+			ratio, pos := 0.2, "random"
+			if id%8 >= 4 {
+				ratio = 0.1
+			}
+			if id%4 == 0 {
+				pos = "center"
+			}
+			res.Patterns = append(res.Patterns, runners.PatternCount{ID: id, Ratio: ratio, Position: pos, Count: runners.Count{Correct: occ, Total: 100}})
+		}
+		return res, nil
+	}
+}
+
+func TestRunDemoPipelineAndCache(t *testing.T) {
+	b, _ := Get("demo")
+	out := t.TempDir()
+	var calls atomic.Int32
+	o := Options{Out: out, Train: fakeTrain(t, &calls)}
+	res, err := Run(context.Background(), b, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := calls.Load(); got != 5 { // pretrain + 4 rows
+		t.Fatalf("%d training runs, want 5", got)
+	}
+	for _, f := range []string{"report.md", "report.html", "report.csv", "report.json"} {
+		if _, err := os.Stat(filepath.Join(out, "demo", "demo", f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := res.Report.Rows[1]
+	if full.Model != "ResNet18-Full" || math.Abs(*full.Cells[5].Measured-60) > 1e-9 || math.Abs(*res.Report.Rows[0].Cells[5].Measured-40) > 1e-9 {
+		t.Fatalf("avg_occ cells: %+v", full.Cells[5])
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "demo", "demo", "report.md"))
+	if !strings.Contains(string(md), "↑ 20.00") {
+		t.Fatalf("report lacks the measured improvement:\n%s", md)
+	}
+	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 5 {
+		t.Fatalf("a rerun trained again (%d calls, %v)", calls.Load(), err)
+	}
+	o.Force = map[string]bool{"model": true}
+	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 9 {
+		t.Fatalf("--force model: %d calls, want 9 (%v)", calls.Load(), err)
+	}
+}
+
+func TestRunFailureNamesStageAndKeepsFinished(t *testing.T) {
+	b, _ := Get("demo")
+	out := t.TempDir()
+	var calls atomic.Int32
+	good := fakeTrain(t, &calls)
+	o := Options{Out: out, Train: func(ctx context.Context, s *runners.RunSpec, dir string) (*runners.Result, error) {
+		if s.Name == "ResNet18-10C" {
+			return nil, os.ErrDeadlineExceeded
+		}
+		return good(ctx, s, dir)
+	}}
+	_, err := Run(context.Background(), b, o)
+	if err == nil || !strings.Contains(err.Error(), "stage model") || !strings.Contains(err.Error(), "ResNet18-10C") {
+		t.Fatalf("err = %v", err)
+	}
+	o.Train = good
+	before := calls.Load()
+	if _, err := Run(context.Background(), b, o); err != nil {
+		t.Fatal(err)
+	}
+	if got := calls.Load() - before; got != 2 {
+		t.Fatalf("the rerun trained %d models, want only the failed one and the one after it (2)", got)
+	}
+}
+
+func TestSweepReportsAndPlots(t *testing.T) {
+	b, _ := Get("fig6")
+	out := t.TempDir()
+	var calls atomic.Int32
+	res, err := Run(context.Background(), b, Options{Out: out, Profile: ProfileDemo, Train: fakeTrain(t, &calls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Report.Rows) != 8 {
+		t.Fatalf("%d sweep rows, want 2 alphas x 4 betas", len(res.Report.Rows))
+	}
+	if _, err := os.Stat(filepath.Join(out, "fig6", "demo", "figure1.svg")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownProfile(t *testing.T) {
+	b, _ := Get("table8")
+	_, err := Run(context.Background(), b, Options{Profile: ProfileMini, Out: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "it has: paper") {
+		t.Fatalf("err = %v", err)
+	}
+}
