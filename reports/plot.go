@@ -79,3 +79,48 @@ func LinePlots(panels []Panel) (pngBytes, svgBytes []byte, err error) {
 	}
 	return pb.Bytes(), sb.Bytes(), nil
 }
+
+// Group is a labelled set of 2-D points of a scatter plot.
+type Group struct {
+	Label  string
+	Points [][2]float64
+}
+
+// ScatterPlot renders groups of points in one panel, one colour and marker per group (the
+// paper's Fig. 2 t-SNE layout), as PNG and SVG.
+func ScatterPlot(title string, groups []Group) (pngBytes, svgBytes []byte, err error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.HideAxes()
+	for i, g := range groups {
+		pts := make(plotter.XYs, len(g.Points))
+		for j, v := range g.Points {
+			pts[j].X, pts[j].Y = v[0], v[1]
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scatter %s: %w", g.Label, err)
+		}
+		sc.Color = plotutil.Color(i)
+		sc.Shape = plotutil.Shape(i)
+		sc.Radius = vg.Points(2.5)
+		p.Add(sc)
+		p.Legend.Add(g.Label, sc)
+	}
+	p.Legend.Top = true
+	p.BackgroundColor = color.White
+	const w, h = 7 * vg.Inch, 6 * vg.Inch
+	img := vgimg.New(w, h)
+	p.Draw(draw.New(img))
+	var pb bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
+		return nil, nil, err
+	}
+	sv := vgsvg.New(w, h)
+	p.Draw(draw.New(sv))
+	var sb bytes.Buffer
+	if _, err := sv.WriteTo(&sb); err != nil {
+		return nil, nil, err
+	}
+	return pb.Bytes(), sb.Bytes(), nil
+}

@@ -23,3 +23,13 @@ func TestLinePlotsRenderPNGAndSVG(t *testing.T) {
 		t.Fatal("svg lacks the plot or its legend")
 	}
 }
+
+func TestScatterPlot(t *testing.T) {
+	p, s, err := ScatterPlot("t-SNE", []Group{{Label: "clean DFV", Points: [][2]float64{{0, 0}, {1, 1}}}, {Label: "DV pattern 1", Points: [][2]float64{{5, 5}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(p)); err != nil || !strings.Contains(string(s), "DV pattern 1") {
+		t.Fatalf("scatter: %v", err)
+	}
+}
