@@ -33,6 +33,8 @@ type Options struct {
 	Log     io.Writer
 	// Train runs one spec and returns its result; the orchestrator does not know the runner.
 	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
+	// Features exports DFVs for fig2 (nil when the runner cannot).
+	Features FeatureFunc
 }
 
 // Outcome is what a run produced.
@@ -53,8 +55,8 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s has no profile %q (it has: %s)", b.ID, o.Profile, strings.Join(b.Profiles(), ", "))
 	}
-	if b.Kind != "occlusion" && b.Kind != "sweep" {
-		return nil, fmt.Errorf("%s (%s) is not implemented yet: the occlusion tables and the fig6 sweep run", b.ID, b.Kind)
+	if b.Kind == "ar" {
+		return nil, fmt.Errorf("%s (AR faces, real occlusion) is not implemented yet", b.ID)
 	}
 	if o.Out == "" {
 		o.Out = "out"
@@ -150,13 +152,15 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 				return nil, err
 			}
 		}
-		if b.Kind != "sweep" {
-			jobs = append(jobs, job{name: row.Model, spec: spec})
-		} else if row.Method == runners.MethodDFV {
+		switch {
+		case b.Kind == "sweep" && row.Method == runners.MethodDFV:
 			jobs = append(jobs, sweepJobs(spec, o.Profile)...)
+		case b.Kind != "sweep":
+			jobs = append(jobs, job{name: row.Model, spec: spec})
 		}
 	}
 	results := make([]*runners.Result, len(jobs))
+	dirs := make([]string, len(jobs))
 	for i, j := range jobs {
 		key, err := Key(lock.PlanID, j.spec.Hash(), initKey(init))
 		if err != nil {
@@ -172,6 +176,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
+		dirs[i] = dir
 		if results[i], err = runners.ReadResult(filepath.Join(dir, "result.json")); err != nil {
 			return nil, err
 		}
@@ -181,9 +186,12 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	// Stage 4: the report.
 	var rep *reports.Report
 	var figures []reports.Figure
-	if b.Kind == "sweep" {
+	switch b.Kind {
+	case "sweep":
 		rep, figures, err = sweepReport(b, o.Profile, m, jobs, results)
-	} else {
+	case "tsne":
+		rep, figures, err = tsneReport(b, o.Profile, m, shardDir, filepath.Join(dirs[0], "model.safetensors"), jobs[0].spec, o.Features)
+	default:
 		rep, err = buildReport(b, o.Profile, m, results)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -124,5 +125,43 @@ func TestUnknownProfile(t *testing.T) {
 	_, err := Run(context.Background(), b, Options{Profile: ProfileMini, Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "it has: paper") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// gridMeans is a stand-in feature extractor: mean RGB over a 4x4 grid of cells (48-D), so an
+// occluder's colour and texture shift the features the same way on every image.
+func gridMeans(_ string, imgs []*image.NRGBA) ([][]float32, error) {
+	out := make([][]float32, len(imgs))
+	for n, img := range imgs {
+		s := img.Bounds().Dx()
+		v := make([]float32, 48)
+		for y := 0; y < s; y++ {
+			for x := 0; x < s; x++ {
+				c := ((y*4/s)*4 + x*4/s) * 3
+				p := img.Pix[y*img.Stride+4*x:]
+				v[c] += float32(p[0])
+				v[c+1] += float32(p[1])
+				v[c+2] += float32(p[2])
+			}
+		}
+		out[n] = v
+	}
+	return out, nil
+}
+
+func TestTSNEFigure(t *testing.T) {
+	b, _ := Get("fig2")
+	out := t.TempDir()
+	var calls atomic.Int32
+	res, err := Run(context.Background(), b, Options{Out: out, Profile: ProfileDemo, Train: fakeTrain(t, &calls), Features: gridMeans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Report.Rows[0].Cells
+	if !(*c[0].Measured > *c[1].Measured) || *c[2].Measured < 50 {
+		t.Fatalf("DVs of one pattern should be more alike than DVs of different patterns: within %.1f, between %.1f, 1-NN purity %.1f", *c[0].Measured, *c[1].Measured, *c[2].Measured)
+	}
+	if _, err := os.Stat(filepath.Join(out, "fig2", "demo", "figure1.png")); err != nil {
+		t.Fatal(err)
 	}
 }

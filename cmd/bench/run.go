@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"image"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,13 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 			switch o.Runner {
 			case "go":
 				o.Train = goTrain
+				o.Features = func(ckpt string, imgs []*image.NRGBA) ([][]float32, error) {
+					m, err := gonn.LoadCheckpoint(ckpt)
+					if err != nil {
+						return nil, err
+					}
+					return gonn.Features(m, imgs, 64)
+				}
 			case "torch":
 				if !quiet {
 					torchOpts.Progress = cmd.ErrOrStderr()
