@@ -2,32 +2,14 @@ package reports
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/occbench/occbench/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update to accept):\n%s", name, got)
-	}
-}
 
 func fixture(t *testing.T) *Report {
 	t.Helper()
@@ -48,8 +30,8 @@ func TestGoldenMarkdownAndCSV(t *testing.T) {
 	if err := r.WriteCSV(&csv); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table2.md.golden", md.Bytes())
-	golden(t, "table2.csv.golden", csv.Bytes())
+	golden.Check(t, "table2.md.golden", md.Bytes())
+	golden.Check(t, "table2.csv.golden", csv.Bytes())
 	if !strings.Contains(md.String(), "↑") {
 		t.Error("the markdown shows no improvement arrows")
 	}

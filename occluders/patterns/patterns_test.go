@@ -2,16 +2,15 @@ package patterns
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/occbench/occbench/internal/golden"
+
 	"github.com/occbench/occbench/manifests"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func expand(t *testing.T, name string, seed *uint64) *Pack {
 	t.Helper()
@@ -138,7 +137,7 @@ func TestGoldenTables(t *testing.T) {
 		if err := expand(t, name, nil).WriteText(&buf); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, name+"-patterns.golden", buf.Bytes())
+		golden.Check(t, name+"-patterns.golden", buf.Bytes())
 	}
 }
 
@@ -147,23 +146,5 @@ func TestSheetShowsEveryPattern(t *testing.T) {
 	s := p.Sheet(nil)
 	if s.Bounds().Dx() < 8*96 || s.Bounds().Dy() < 3*96 {
 		t.Fatalf("sheet %v too small for 24 tiles in rows of 8", s.Bounds())
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update to accept):\n%s", name, got)
 	}
 }

@@ -2,18 +2,15 @@ package splits
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/occbench/occbench/internal/golden"
 
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/synth/sources"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // caltechClasses are Caltech-101's 101 folders (BACKGROUND_Google excluded) in the
 // case-insensitive alphabetical order of the reader.
@@ -218,27 +215,7 @@ func TestSummaryGolden(t *testing.T) {
 	if err := s.WriteSummary(&buf, true); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "caltech101-summary.golden", buf.Bytes())
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\n%s", name, got)
-	}
+	golden.Check(t, "caltech101-summary.golden", buf.Bytes())
 }
 
 func indexOf(list []string, s string) int {
