@@ -48,7 +48,7 @@ func Apply(img image.Image, mode string, size, shorter int, bbox *image.Rectangl
 	}
 	switch mode {
 	case Resize:
-		return resize(ToRGB(img, b), size, size, image.Rect(0, 0, size, size)), nil
+		return resizeImage(img, b, size, size, image.Rect(0, 0, size, size)), nil
 	case BBoxCrop:
 		if bbox == nil {
 			return nil, fmt.Errorf("preprocess: mode %s needs a bounding box", mode)
@@ -57,7 +57,7 @@ func Apply(img image.Image, mode string, size, shorter int, bbox *image.Rectangl
 		if r.Empty() {
 			return nil, fmt.Errorf("preprocess: bounding box %v lies outside the image %v", *bbox, b)
 		}
-		return resize(ToRGB(img, r), size, size, image.Rect(0, 0, size, size)), nil
+		return resizeImage(img, r, size, size, image.Rect(0, 0, size, size)), nil
 	case ShorterCrop:
 		if shorter < size || shorter > maxSide {
 			return nil, fmt.Errorf("preprocess: mode %s needs shorter (%d) in %d..%d", mode, shorter, size, maxSide)
@@ -69,7 +69,7 @@ func Apply(img image.Image, mode string, size, shorter int, bbox *image.Rectangl
 		}
 		left := int(math.RoundToEven(float64(ow-size) / 2))
 		top := int(math.RoundToEven(float64(oh-size) / 2))
-		return resize(ToRGB(img, b), ow, oh, image.Rect(left, top, left+size, top+size)), nil
+		return resizeImage(img, b, ow, oh, image.Rect(left, top, left+size, top+size)), nil
 	}
 	return nil, fmt.Errorf("preprocess: unknown mode %q (known: %v)", mode, Modes())
 }
@@ -81,4 +81,21 @@ func shorterSides(w, h, s int) (int, int) {
 		return s, int(float64(s) * float64(h) / float64(w))
 	}
 	return int(float64(s) * float64(w) / float64(h)), s
+}
+
+// resizeImage is resize(ToRGB(img, r), outW, outH, win) without the intermediate image:
+// an NRGBA region is read in place (the resampler ignores alpha), other types are
+// converted row by row, only the rows the window needs.
+func resizeImage(img image.Image, r image.Rectangle, outW, outH int, win image.Rectangle) *image.NRGBA {
+	var rows rowFunc
+	if n, ok := img.(*image.NRGBA); ok {
+		rows = nrgbaRows(n, r)
+	} else {
+		conv := rowConverter(img, r)
+		rows = func(y int, buf []byte) []byte {
+			conv(y, buf)
+			return buf
+		}
+	}
+	return resizeRows(rows, r.Dx(), r.Dy(), outW, outH, win)
 }

@@ -3,6 +3,7 @@ package preprocess
 import (
 	"image"
 	"math"
+	"sync"
 )
 
 // The resampler is Pillow's (Image.resize with Image.BILINEAR, Pillow >= 2.7 / 7.0
@@ -83,6 +84,8 @@ func precompute(inSize, outSize int) coeffs {
 	return c
 }
 
+const half = int32(1 << (precisionBits - 1))
+
 func clip8(v int32) uint8 {
 	if v >= 1<<precisionBits<<8 {
 		return 255
@@ -93,11 +96,78 @@ func clip8(v int32) uint8 {
 	return uint8(v >> precisionBits)
 }
 
+// rowFunc returns row y (0-based) of a resampler input as 4*width bytes, R, G, B and an
+// ignored fourth byte per pixel: a slice of the image itself, or the row converted into
+// buf (4*width bytes).
+type rowFunc func(y int, buf []byte) []byte
+
+// nrgbaRows reads the region r of an NRGBA image in place (its alpha is ignored).
+func nrgbaRows(src *image.NRGBA, r image.Rectangle) rowFunc {
+	n := 4 * r.Dx()
+	return func(y int, _ []byte) []byte {
+		o := src.PixOffset(r.Min.X, r.Min.Y+y)
+		return src.Pix[o : o+n]
+	}
+}
+
+// bufPool recycles the resampler's scratch buffers (the horizontal pass's output and a
+// converted input row), which would otherwise be garbage for every image.
+var bufPool sync.Pool
+
+func getBuf(n int) *[]byte {
+	if p, ok := bufPool.Get().(*[]byte); ok {
+		if cap(*p) >= n {
+			*p = (*p)[:n]
+			return p
+		}
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+// hcoeffs are the horizontal weights of the output columns first..first+len(starts)-1,
+// padded to the same number of taps n for all of them (extra taps weigh 0, the window
+// shifted left where it would pass the right edge), so that the inner loop has a fixed
+// trip count. Integer sums do not depend on the order of the terms, so the padding does
+// not change a byte.
+type hcoeffs struct {
+	n int
+	// per output pixel n+1 values: the byte offset of its first tap in an input row,
+	// then the n weights
+	tab []int32
+}
+
+func precomputeH(inSize, outSize, first, count int) hcoeffs {
+	c := precompute(inSize, outSize)
+	n := 0
+	for x := first; x < first+count; x++ {
+		n = max(n, c.bounds[2*x+1])
+	}
+	h := hcoeffs{n: n, tab: make([]int32, count*(n+1))}
+	for i := range count {
+		x := first + i
+		xmin, cnt := c.bounds[2*x], c.bounds[2*x+1]
+		xs := min(xmin, inSize-n) // n <= inSize, so xs >= 0
+		t := h.tab[i*(n+1) : (i+1)*(n+1)]
+		t[0] = int32(4 * xs)
+		copy(t[1+xmin-xs:1+xmin-xs+cnt], c.k[x*c.ksize:x*c.ksize+cnt])
+	}
+	return h
+}
+
 // resize scales src (origin (0, 0), opaque) to outW x outH and returns the window
 // win of the result (win inside (0,0)-(outW,outH)), computing only that window. The
 // result is identical to resizing fully and then cropping.
 func resize(src *image.NRGBA, outW, outH int, win image.Rectangle) *image.NRGBA {
-	inW, inH := src.Rect.Dx(), src.Rect.Dy()
+	return resizeRows(nrgbaRows(src, src.Rect), src.Rect.Dx(), src.Rect.Dy(), outW, outH, win)
+}
+
+// resizeRows is resize over an input of inW x inH pixels given row by row: only the
+// input rows that the window needs are read. The passes work row by row: the horizontal
+// one from each input row into a scratch row of the window's width, the vertical one
+// streaming over its taps' scratch rows, both with unrolled, bounds-check-free kernels
+// (resample_kernels.go).
+func resizeRows(rows rowFunc, inW, inH, outW, outH int, win image.Rectangle) *image.NRGBA {
 	needH, needV := outW != inW, outH != inH
 	var ky coeffs
 	rowFirst, rowLast := win.Min.Y, win.Max.Y // input rows the vertical pass reads
@@ -106,57 +176,66 @@ func resize(src *image.NRGBA, outW, outH int, win image.Rectangle) *image.NRGBA 
 		rowFirst = ky.bounds[2*win.Min.Y]
 		rowLast = 0
 		for yy := win.Min.Y; yy < win.Max.Y; yy++ {
-			if e := ky.bounds[2*yy] + ky.bounds[2*yy+1]; e > rowLast {
-				rowLast = e
-			}
+			rowFirst = min(rowFirst, ky.bounds[2*yy])
+			rowLast = max(rowLast, ky.bounds[2*yy]+ky.bounds[2*yy+1])
 		}
 	}
 	w := win.Dx()
-	// Horizontal pass into tmp: columns win.Min.X.., rows rowFirst..rowLast.
-	tmp := image.NewNRGBA(image.Rect(0, 0, w, rowLast-rowFirst))
+	stride := 4 * w
+	out := image.NewNRGBA(image.Rect(0, 0, w, win.Dy()))
+	// Horizontal pass into tmp: columns win.Min.X.., rows rowFirst..rowLast; straight
+	// into out when there is no vertical pass (then those are win's rows).
+	tmp := out.Pix
+	if needV {
+		tp := getBuf(stride * (rowLast - rowFirst))
+		defer bufPool.Put(tp)
+		tmp = *tp
+	}
+	rp := getBuf(4 * inW)
+	defer bufPool.Put(rp)
 	if needH {
-		kx := precompute(inW, outW)
+		kx := precomputeH(inW, outW, win.Min.X, w)
 		for y := rowFirst; y < rowLast; y++ {
-			s := src.Pix[y*src.Stride:]
-			d := tmp.Pix[(y-rowFirst)*tmp.Stride:]
-			for xx := 0; xx < w; xx++ {
-				ox := win.Min.X + xx
-				xmin, n := kx.bounds[2*ox], kx.bounds[2*ox+1]
-				k := kx.k[ox*kx.ksize : ox*kx.ksize+n]
-				p := s[4*xmin : 4*(xmin+n)]
-				r, g, b := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				for i, kw := range k {
-					r += int32(p[4*i]) * kw
-					g += int32(p[4*i+1]) * kw
-					b += int32(p[4*i+2]) * kw
-				}
-				d[4*xx], d[4*xx+1], d[4*xx+2], d[4*xx+3] = clip8(r), clip8(g), clip8(b), 255
-			}
+			o := (y - rowFirst) * stride
+			hpass(tmp[o:o+stride], rows(y, *rp), kx.tab, kx.n)
 		}
 	} else {
 		for y := rowFirst; y < rowLast; y++ {
-			copy(tmp.Pix[(y-rowFirst)*tmp.Stride:(y-rowFirst)*tmp.Stride+4*w], src.Pix[y*src.Stride+4*win.Min.X:])
+			o := (y - rowFirst) * stride
+			d := tmp[o : o+stride]
+			copy(d, rows(y, *rp)[4*win.Min.X:])
+			for i := 3; i < len(d); i += 4 {
+				d[i] = 255
+			}
 		}
 	}
 	if !needV {
-		return tmp
+		return out
 	}
-	out := image.NewNRGBA(image.Rect(0, 0, w, win.Dy()))
+	var taps [][]byte
 	for yy := win.Min.Y; yy < win.Max.Y; yy++ {
 		ymin, n := ky.bounds[2*yy]-rowFirst, ky.bounds[2*yy+1]
-		k := ky.k[yy*ky.ksize : yy*ky.ksize+n]
-		d := out.Pix[(yy-win.Min.Y)*out.Stride:]
-		for x := 0; x < w; x++ {
-			r, g, b := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-			o := ymin*tmp.Stride + 4*x
-			for _, kw := range k {
-				r += int32(tmp.Pix[o]) * kw
-				g += int32(tmp.Pix[o+1]) * kw
-				b += int32(tmp.Pix[o+2]) * kw
-				o += tmp.Stride
-			}
-			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(r), clip8(g), clip8(b), 255
+		taps = taps[:0]
+		for j := range n {
+			o := (ymin + j) * stride
+			taps = append(taps, tmp[o:o+stride])
 		}
+		o := (yy - win.Min.Y) * out.Stride
+		vpass(out.Pix[o:o+stride], taps, ky.k[yy*ky.ksize:yy*ky.ksize+n])
 	}
 	return out
+}
+
+// vpassN is the vertical pass for any number of taps.
+func vpassN(d []byte, rows [][]byte, k []int32) {
+	for i := 3; i < len(d); i += 4 {
+		r, g, b := half, half, half
+		for j, row := range rows {
+			px := (*[3]byte)(row[i-3:])
+			r += int32(px[0]) * k[j]
+			g += int32(px[1]) * k[j]
+			b += int32(px[2]) * k[j]
+		}
+		d[i-3], d[i-2], d[i-1], d[i] = clip8(r), clip8(g), clip8(b), 255
+	}
 }
