@@ -126,7 +126,9 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		init = runners.Init{Kind: "checkpoint", Path: filepath.Join(dir, "model.safetensors"), Skip: []string{"fc."}}
+		// The pool and the fine-tuning sets share one label space, so the pretrained
+		// classifier is kept (the paper replaces it because ImageNet has other classes).
+		init = runners.Init{Kind: "checkpoint", Path: filepath.Join(dir, "model.safetensors")}
 	}
 
 	// Stage 3: train and evaluate every model row (for a sweep: every alpha x beta).
