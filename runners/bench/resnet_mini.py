@@ -2,8 +2,11 @@
 
 The same network as runners/gonn (resnet-mini defaults): conv 3->16 + BN + ReLU, residual
 block 16, stride-2 conv 16->32 + BN + ReLU, residual block 32, global average pool, linear.
-Prints one line per input size: "pytorch <side> <img/s> <peak RSS MiB>".
+Prints one line per input size: "pytorch <side> <img/s> <peak RSS MiB> <CPU ms per image>".
+TORCH_THREADS overrides the 2 threads (compare.sh also runs 1 thread: on a busy machine the
+2-thread run collapses in OpenMP synchronisation while 1 thread still measures efficiency).
 """
+import os
 import resource
 import sys
 import time
@@ -11,7 +14,8 @@ import time
 import torch
 import torch.nn as nn
 
-torch.set_num_threads(2)
+THREADS = int(os.environ.get("TORCH_THREADS", "2"))
+torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
 
@@ -51,15 +55,16 @@ def bench(side, seconds=5.0):
 
     for _ in range(3):
         step()
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         step()
         n += 32
-    return n / (time.perf_counter() - t0)
+    # CPU time of all threads per image: comparable across runs on a busy machine
+    return n / (time.perf_counter() - t0), (time.process_time() - c0) * 1e3 / n
 
 
 if __name__ == "__main__":
     for side in [int(a) for a in sys.argv[1:]] or [32, 64]:
-        ips = bench(side)
+        ips, cpu = bench(side)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"pytorch {side} {ips:.1f} {rss:.0f}")
+        print(f"pytorch {side} {ips:.1f} {rss:.0f} {cpu:.3f}")

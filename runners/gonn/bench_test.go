@@ -2,6 +2,8 @@ package gonn
 
 import (
 	"fmt"
+	"runtime"
+	"syscall"
 	"testing"
 
 	"github.com/occbench/occbench/runners"
@@ -13,6 +15,7 @@ import (
 func BenchmarkTrainResNetMini(b *testing.B) {
 	for _, side := range []int{32, 64} {
 		b.Run(fmt.Sprintf("%dx%d", side, side), func(b *testing.B) {
+			runtime.GC() // free the previous round's trainer: peak memory is one trainer's
 			m, err := NewModel(Arch{Name: "resnet-mini", NumClasses: 10, InputSize: side}, 1)
 			if err != nil {
 				b.Fatal(err)
@@ -31,6 +34,7 @@ func BenchmarkTrainResNetMini(b *testing.B) {
 				b.Fatal(err)
 			}
 			tr.images, tr.seconds = 0, 0
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := tr.Epoch(0, data, nil, &last); err != nil {
@@ -38,7 +42,15 @@ func BenchmarkTrainResNetMini(b *testing.B) {
 				}
 			}
 			b.ReportMetric(tr.Throughput(), "img/s")
+			// CPU time per image (all threads): comparable across runs on a busy machine.
+			b.ReportMetric((processCPU()-cpu0)*1e3/float64(tr.images), "cpu_ms/img")
 			b.ReportMetric(float64(PeakRSS())/(1<<20), "peakRSS_MiB")
 		})
 	}
+}
+
+func processCPU() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

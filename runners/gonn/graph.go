@@ -53,7 +53,7 @@ func NewGraph(m *Model, batch int, train bool, minChannels int) (*Graph, error) 
 		gr.D = tensor.New(tensor.WithShape(batch, m.FeatureDim), tensor.Of(tensor.Float32))
 		d := G.NewTensor(gr.g, G.Float32, 2, G.WithShape(batch, m.FeatureDim), G.WithName("beta_d"), G.WithValue(gr.D))
 		var err error
-		if in, err = G.Add(feat, d); err != nil {
+		if in, err = G.ApplyOp(&addOp{id: newOpID(), shape: feat.Shape().Clone()}, feat, d); err != nil {
 			return nil, fmt.Errorf("dfv add: %w", err)
 		}
 	}
@@ -91,29 +91,12 @@ func NewGraph(m *Model, batch int, train bool, minChannels int) (*Graph, error) 
 	return gr, nil
 }
 
-// Run executes the graph once on X (and D, Y). Batch-norm running statistics are read from
-// the model before and, for training layers, written back after, so graphs of different batch
-// sizes share them.
+// Run executes the graph once on X (and D, Y). Batch norm reads the model's running
+// statistics and, for training layers, updates them in place (bnOp holds the model's
+// BNState), so graphs of different batch sizes share them.
 func (gr *Graph) Run() error {
-	for _, bn := range gr.bns {
-		mean := tensor.New(tensor.WithShape(len(bn.st.Mean)), tensor.WithBacking(bn.st.Mean))
-		v := tensor.New(tensor.WithShape(len(bn.st.Var)), tensor.WithBacking(bn.st.Var))
-		if err := bn.op.SetStats(mean, v); err != nil {
-			return fmt.Errorf("%s: %w", bn.st.Prefix, err)
-		}
-	}
 	gr.vm.Reset()
-	if err := gr.vm.RunAll(); err != nil {
-		return err
-	}
-	for _, bn := range gr.bns {
-		if bn.train {
-			mean, v := bn.op.Stats()
-			copy(bn.st.Mean, mean.Data().([]float32))
-			copy(bn.st.Var, v.Data().([]float32))
-		}
-	}
-	return nil
+	return gr.vm.RunAll()
 }
 
 // Loss returns the last run's mean cross-entropy.

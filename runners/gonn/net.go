@@ -7,7 +7,9 @@
 // built from it and bind those same tensors, so a training graph (batch norm in training
 // mode) and an inference graph (batch norm with running statistics) share weights without
 // copying; gorgonia fixes every shape, batch included, when a graph is built, so graphs are
-// cached per batch size.
+// cached per batch size. The hot pieces (convolution, batch norm + ReLU, residual add + ReLU,
+// pooling) are custom gorgonia ops with their own backward ops (ops*.go): gorgonia still
+// builds the graph and its gradient (G.Grad) and runs it on its tape machine.
 package gonn
 
 import (
@@ -171,7 +173,7 @@ type builder struct {
 }
 
 type bnBinding struct {
-	op    *G.BatchNormOp
+	op    *bnOp
 	st    *BNState
 	train bool
 }
@@ -206,7 +208,10 @@ func (b *builder) conv(name string, x *G.Node, cin, cout, k, stride, pad int, bi
 	if b.define || b.err != nil {
 		return nil
 	}
-	y, err := conv2d(x, w, k, stride, pad)
+	// The network input needs no gradient; a frozen layer's weight needs none either.
+	needDX := x.Op() != nil
+	needDW := b.train && Trainable(b.m.byName[name+".weight"], b.minCh)
+	y, err := conv2d(x, w, k, stride, pad, needDX, needDW)
 	if err != nil {
 		b.err = fmt.Errorf("%s: %w", name, err)
 		return nil
@@ -222,7 +227,12 @@ func (b *builder) conv(name string, x *G.Node, cin, cout, k, stride, pad int, bi
 	return y
 }
 
-func (b *builder) bn(prefix string, x *G.Node, c int) *G.Node {
+func (b *builder) bn(prefix string, x *G.Node, c int) *G.Node { return b.bnAct(prefix, x, c, false) }
+
+// bnRelu is batch norm followed by a ReLU, fused into one op.
+func (b *builder) bnRelu(prefix string, x *G.Node, c int) *G.Node { return b.bnAct(prefix, x, c, true) }
+
+func (b *builder) bnAct(prefix string, x *G.Node, c int, relu bool) *G.Node {
 	w := b.param(prefix+".weight", "bn-weight", c, false, c)
 	bi := b.param(prefix+".bias", "bn-bias", c, false, c)
 	if b.define {
@@ -234,22 +244,20 @@ func (b *builder) bn(prefix string, x *G.Node, c int) *G.Node {
 	if b.err != nil {
 		return nil
 	}
-	ws := G.Must(G.Reshape(w, tensor.Shape{1, c, 1, 1}))
-	bs := G.Must(G.Reshape(bi, tensor.Shape{1, c, 1, 1}))
-	// PyTorch defaults: momentum 0.1 (gorgonia weighs the batch by its momentum, as PyTorch),
-	// eps 1e-5, unbiased variance in the running estimate.
-	y, _, _, op, err := G.BatchNorm(x, ws, bs, 0.1, 1e-5)
+	// A frozen layer's batch norm uses its running statistics even in the training graph,
+	// so frozen layers stay bit-identical (their statistics included).
+	train := b.train && c >= b.minCh
+	// PyTorch defaults (as gorgonia's BatchNormOp): momentum 0.1 weighing the batch, eps 1e-5,
+	// unbiased variance in the running estimate, biased variance in the normalization. The op
+	// reads and updates the model's running statistics directly (ops_bn.go).
+	st := b.m.bnByName[prefix]
+	op := newBNOp(x.Shape(), st, train, relu, 0.1, 1e-5)
+	y, err := G.ApplyOp(op, x, w, bi)
 	if err != nil {
 		b.err = fmt.Errorf("%s: %w", prefix, err)
 		return nil
 	}
-	// A frozen layer's batch norm uses its running statistics even in the training graph,
-	// so frozen layers stay bit-identical (their statistics included).
-	train := b.train && c >= b.minCh
-	if !train {
-		op.SetTraining(false)
-	}
-	b.bns = append(b.bns, bnBinding{op: op, st: b.m.bnByName[prefix], train: train})
+	b.bns = append(b.bns, bnBinding{op: op, st: st, train: train})
 	return y
 }
 
@@ -264,11 +272,12 @@ func (b *builder) relu(x *G.Node) *G.Node {
 	return y
 }
 
-func (b *builder) add(x, y *G.Node) *G.Node {
+// addRelu is the residual join relu(x + y), fused into one op.
+func (b *builder) addRelu(x, y *G.Node) *G.Node {
 	if b.define || b.err != nil {
 		return nil
 	}
-	z, err := G.Add(x, y)
+	z, err := G.ApplyOp(&addReluOp{id: newOpID(), shape: x.Shape().Clone()}, x, y)
 	if err != nil {
 		b.err = err
 	}
@@ -295,19 +304,18 @@ func (b *builder) linear(name string, x *G.Node, in, out int, head bool) *G.Node
 	return y
 }
 
-// pool is global average pooling as a reshape to B x C x HW and a mean over the last axis
-// (gorgonia's GlobalAveragePool2D has no gradient).
+// pool is global average pooling, B x C x H x W -> B x C (poolOp; gorgonia's
+// GlobalAveragePool2D has no gradient).
 func (b *builder) pool(x *G.Node) *G.Node {
 	if b.define || b.err != nil {
 		return nil
 	}
 	s := x.Shape()
-	r, err := G.Reshape(x, tensor.Shape{s[0], s[1], s[2] * s[3]})
-	if err != nil {
-		b.err = err
+	if len(s) != 4 {
+		b.err = fmt.Errorf("pool: input shape %v", s)
 		return nil
 	}
-	y, err := G.Mean(r, 2)
+	y, err := G.ApplyOp(&poolOp{id: newOpID(), B: s[0], C: s[1], H: s[2], W: s[3]}, x)
 	if err != nil {
 		b.err = err
 	}
@@ -367,11 +375,11 @@ func (b *builder) headName() string {
 func (b *builder) resnetMini(x *G.Node) *G.Node {
 	a := b.m.Arch
 	c := a.Width
-	h := b.relu(b.bn("bn1", b.conv("conv1", x, 3, c, 3, 1, 1, false), c))
+	h := b.bnRelu("bn1", b.conv("conv1", x, 3, c, 3, 1, 1, false), c)
 	for s := 0; s < a.Stages; s++ {
 		if s > 0 {
 			t := fmt.Sprintf("trans%d", s+1)
-			h = b.relu(b.bn(t+".bn", b.conv(t+".conv", h, c, 2*c, 3, 2, 1, false), 2*c))
+			h = b.bnRelu(t+".bn", b.conv(t+".conv", h, c, 2*c, 3, 2, 1, false), 2*c)
 			c *= 2
 		}
 		for i := 0; i < a.Depth; i++ {
@@ -384,30 +392,30 @@ func (b *builder) resnetMini(x *G.Node) *G.Node {
 
 // basic is torchvision's BasicBlock.
 func (b *builder) basic(p string, x *G.Node, cin, cout, stride int) *G.Node {
-	h := b.relu(b.bn(p+".bn1", b.conv(p+".conv1", x, cin, cout, 3, stride, 1, false), cout))
+	h := b.bnRelu(p+".bn1", b.conv(p+".conv1", x, cin, cout, 3, stride, 1, false), cout)
 	h = b.bn(p+".bn2", b.conv(p+".conv2", h, cout, cout, 3, 1, 1, false), cout)
 	sc := x
 	if stride != 1 || cin != cout {
 		sc = b.bn(p+".downsample.1", b.conv(p+".downsample.0", x, cin, cout, 1, stride, 0, false), cout)
 	}
-	return b.relu(b.add(h, sc))
+	return b.addRelu(h, sc)
 }
 
 // bottleneck is torchvision's Bottleneck (ResNet v1.5: stride on the 3x3 conv).
 func (b *builder) bottleneck(p string, x *G.Node, cin, width, stride int) *G.Node {
 	cout := width * 4
-	h := b.relu(b.bn(p+".bn1", b.conv(p+".conv1", x, cin, width, 1, 1, 0, false), width))
-	h = b.relu(b.bn(p+".bn2", b.conv(p+".conv2", h, width, width, 3, stride, 1, false), width))
+	h := b.bnRelu(p+".bn1", b.conv(p+".conv1", x, cin, width, 1, 1, 0, false), width)
+	h = b.bnRelu(p+".bn2", b.conv(p+".conv2", h, width, width, 3, stride, 1, false), width)
 	h = b.bn(p+".bn3", b.conv(p+".conv3", h, width, cout, 1, 1, 0, false), cout)
 	sc := x
 	if stride != 1 || cin != cout {
 		sc = b.bn(p+".downsample.1", b.conv(p+".downsample.0", x, cin, cout, 1, stride, 0, false), cout)
 	}
-	return b.relu(b.add(h, sc))
+	return b.addRelu(h, sc)
 }
 
 func (b *builder) resnet(x *G.Node, blocks []int, bottle bool) *G.Node {
-	h := b.relu(b.bn("bn1", b.conv("conv1", x, 3, 64, 7, 2, 3, false), 64))
+	h := b.bnRelu("bn1", b.conv("conv1", x, 3, 64, 7, 2, 3, false), 64)
 	h = b.maxpool(h, 3, 2, 1)
 	cin := 64
 	for l, n := range blocks {

@@ -106,4 +106,3 @@ func selectPatterns(pack *patterns.Pack, ids []int) ([]patterns.Pattern, error) 
 	}
 	return out, nil
 }
-

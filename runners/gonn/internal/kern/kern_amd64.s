@@ -1,0 +1,466 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// func sgemmKernel4x16(k int, a, b, c *float32, ldc int, add int, ldb int)
+// c[r*ldc + j] (+)= Σ_kk a[kk*4 + r] * b[kk*ldb + j], r < 4, j < 16 (AVX2 + FMA).
+TEXT ·SgemmKernel4x16(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R10
+	SHLQ $2, R10
+	MOVQ ldb+48(FP), R9
+	SHLQ $2, R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JE done
+
+loop:
+	VMOVUPS (DI), Y8
+	VMOVUPS 32(DI), Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 4(SI), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 8(SI), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VBROADCASTSS 12(SI), Y13
+	VFMADD231PS Y8, Y13, Y6
+	VFMADD231PS Y9, Y13, Y7
+	ADDQ $16, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNE loop
+
+done:
+	MOVQ add+40(FP), AX
+	TESTQ AX, AX
+	JE store
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R10, DX
+	VADDPS (DX), Y2, Y2
+	VADDPS 32(DX), Y3, Y3
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R10, DX
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R10, DX
+	VADDPS (DX), Y6, Y6
+	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R10, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R10, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R10, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+
+// AVX2+FMA kernels of the batch-norm and ReLU element loops (simd_amd64.go). Each handles n
+// elements, n a multiple of 8; the Go wrappers do the tail.
+
+// func scaleShiftAVX(x, y *float32, n int, a, b float32, relu int32)
+// y[i] = x[i]*a + b, then max(0, .) when relu != 0 (a NaN stays NaN, as Go's max).
+TEXT ·scaleShiftAVX(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y1
+	VBROADCASTSS b+28(FP), Y2
+	MOVL relu+32(FP), AX
+	VXORPS Y3, Y3, Y3
+	SHRQ $3, CX
+	JE ssdone
+	TESTL AX, AX
+	JE ssplain
+ssrelu:
+	VMOVUPS (SI), Y0
+	VFMADD213PS Y2, Y1, Y0 // y0 = y0*a + b
+	VMAXPS Y0, Y3, Y0 // max(0, y0): MAXPS returns its second source, y0, when one is NaN
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE ssrelu
+	JMP ssdone
+ssplain:
+	VMOVUPS (SI), Y0
+	VFMADD213PS Y2, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE ssplain
+ssdone:
+	VZEROUPPER
+	RET
+
+// func shiftedSumsAVX(v *float32, n int, shift float32) (s, q float32)
+// s = Σ(v-shift), q = Σ(v-shift)².
+TEXT ·shiftedSumsAVX(SB), NOSPLIT, $0-32
+	MOVQ v+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS shift+16(FP), Y1
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	SHRQ $3, CX
+	JE shdone
+shloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y1, Y0, Y0      // y0 = v - shift
+	VADDPS Y0, Y4, Y4
+	VFMADD231PS Y0, Y0, Y5 // y5 += y0*y0
+	ADDQ $32, SI
+	DECQ CX
+	JNE shloop
+shdone:
+	VEXTRACTF128 $1, Y4, X6
+	VADDPS X6, X4, X4
+	VHADDPS X4, X4, X4
+	VHADDPS X4, X4, X4
+	VEXTRACTF128 $1, Y5, X7
+	VADDPS X7, X5, X5
+	VHADDPS X5, X5, X5
+	VHADDPS X5, X5, X5
+	MOVSS X4, s+24(FP)
+	MOVSS X5, q+28(FP)
+	VZEROUPPER
+	RET
+
+// func reluGradSumDotAVX(y, dy, x, gr *float32, n int, mean float32) (s0, s1 float32)
+// g = dy where y != 0 (y a ReLU output, >= 0), else 0; s0 = Σg, s1 = Σg(x-mean).
+TEXT ·reluGradSumDotAVX(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), AX
+	MOVQ dy+8(FP), BX
+	MOVQ x+16(FP), SI
+	MOVQ gr+24(FP), DI
+	MOVQ n+32(FP), CX
+	VBROADCASTSS mean+40(FP), Y1
+	VXORPS Y2, Y2, Y2 // zero
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	SHRQ $3, CX
+	JE rgdone
+rgloop:
+	VMOVUPS (AX), Y0
+	VCMPPS $4, Y2, Y0, Y0 // y != 0 (unordered: NaN counts as != 0)
+	VANDPS (BX), Y0, Y0   // g
+	VMOVUPS Y0, (DI)
+	VADDPS Y0, Y4, Y4
+	VMOVUPS (SI), Y3
+	VSUBPS Y1, Y3, Y3
+	VFMADD231PS Y3, Y0, Y5
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE rgloop
+rgdone:
+	VEXTRACTF128 $1, Y4, X6
+	VADDPS X6, X4, X4
+	VHADDPS X4, X4, X4
+	VHADDPS X4, X4, X4
+	VEXTRACTF128 $1, Y5, X7
+	VADDPS X7, X5, X5
+	VHADDPS X5, X5, X5
+	VHADDPS X5, X5, X5
+	MOVSS X4, s0+48(FP)
+	MOVSS X5, s1+52(FP)
+	VZEROUPPER
+	RET
+
+// func bnBackFinalAVX(gr, x *float32, n int, k, c1, c0 float32)
+// g[i] = k g[i] - c0 - c1 x[i].
+TEXT ·bnBackFinalAVX(SB), NOSPLIT, $0-36
+	MOVQ gr+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS k+24(FP), Y1
+	VBROADCASTSS c1+28(FP), Y2
+	VBROADCASTSS c0+32(FP), Y3
+	SHRQ $3, CX
+	JE bbdone
+bbloop:
+	VMOVUPS (DI), Y0
+	VMULPS Y1, Y0, Y0      // k g
+	VSUBPS Y3, Y0, Y0      // - c0
+	VMOVUPS (SI), Y4
+	VFNMADD231PS Y4, Y2, Y0 // y0 -= c1 x
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNE bbloop
+bbdone:
+	VZEROUPPER
+	RET
+
+// func sumDotAVX(gr, x *float32, n int, mean float32) (s0, s1 float32)
+// s0 = Σg, s1 = Σg(x-mean).
+TEXT ·sumDotAVX(SB), NOSPLIT, $0-40
+	MOVQ gr+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS mean+24(FP), Y1
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	SHRQ $3, CX
+	JE sddone
+sdloop:
+	VMOVUPS (DI), Y0
+	VADDPS Y0, Y4, Y4
+	VMOVUPS (SI), Y3
+	VSUBPS Y1, Y3, Y3
+	VFMADD231PS Y3, Y0, Y5
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNE sdloop
+sddone:
+	VEXTRACTF128 $1, Y4, X6
+	VADDPS X6, X4, X4
+	VHADDPS X4, X4, X4
+	VHADDPS X4, X4, X4
+	VEXTRACTF128 $1, Y5, X7
+	VADDPS X7, X5, X5
+	VHADDPS X5, X5, X5
+	VHADDPS X5, X5, X5
+	MOVSS X4, s0+32(FP)
+	MOVSS X5, s1+36(FP)
+	VZEROUPPER
+	RET
+
+// func addReluAVX(a, b, y *float32, n int)
+// y = max(0, a+b) (a NaN stays NaN).
+TEXT ·addReluAVX(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), BX
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VXORPS Y3, Y3, Y3
+	SHRQ $3, CX
+	JE ardone
+arloop:
+	VMOVUPS (SI), Y0
+	VADDPS (BX), Y0, Y0
+	VMAXPS Y0, Y3, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNE arloop
+ardone:
+	VZEROUPPER
+	RET
+
+// func reluMaskAVX(y, dy, gr *float32, n int)
+// g = dy where y != 0 (y a ReLU output), else 0.
+TEXT ·reluMaskAVX(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), AX
+	MOVQ dy+8(FP), BX
+	MOVQ gr+16(FP), DI
+	MOVQ n+24(FP), CX
+	VXORPS Y2, Y2, Y2
+	SHRQ $3, CX
+	JE rmdone
+rmloop:
+	VMOVUPS (AX), Y0
+	VCMPPS $4, Y2, Y0, Y0
+	VANDPS (BX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNE rmloop
+rmdone:
+	VZEROUPPER
+	RET
+
+// func SgemmKernel16x16(k int, a, b, c *float32, ldb, ldc int, add int)
+// c[r*ldc + j] (+)= Σ_kk a[kk*16 + r] * b[kk*ldb + j], r, j < 16 (AVX-512F). B is read in
+// place: each of its elements is loaded once per call, so it needs no packing.
+TEXT ·SgemmKernel16x16(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldb+32(FP), R9
+	SHLQ $2, R9
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ CX, CX
+	JE k16done
+k16loop:
+	VMOVUPS (DI), Z16
+	VBROADCASTSS 0(SI), Z17
+	VFMADD231PS Z16, Z17, Z0
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS Z16, Z18, Z1
+	VBROADCASTSS 8(SI), Z19
+	VFMADD231PS Z16, Z19, Z2
+	VBROADCASTSS 12(SI), Z20
+	VFMADD231PS Z16, Z20, Z3
+	VBROADCASTSS 16(SI), Z17
+	VFMADD231PS Z16, Z17, Z4
+	VBROADCASTSS 20(SI), Z18
+	VFMADD231PS Z16, Z18, Z5
+	VBROADCASTSS 24(SI), Z19
+	VFMADD231PS Z16, Z19, Z6
+	VBROADCASTSS 28(SI), Z20
+	VFMADD231PS Z16, Z20, Z7
+	VBROADCASTSS 32(SI), Z17
+	VFMADD231PS Z16, Z17, Z8
+	VBROADCASTSS 36(SI), Z18
+	VFMADD231PS Z16, Z18, Z9
+	VBROADCASTSS 40(SI), Z19
+	VFMADD231PS Z16, Z19, Z10
+	VBROADCASTSS 44(SI), Z20
+	VFMADD231PS Z16, Z20, Z11
+	VBROADCASTSS 48(SI), Z17
+	VFMADD231PS Z16, Z17, Z12
+	VBROADCASTSS 52(SI), Z18
+	VFMADD231PS Z16, Z18, Z13
+	VBROADCASTSS 56(SI), Z19
+	VFMADD231PS Z16, Z19, Z14
+	VBROADCASTSS 60(SI), Z20
+	VFMADD231PS Z16, Z20, Z15
+	ADDQ $64, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNE k16loop
+k16done:
+	MOVQ add+48(FP), AX
+	TESTQ AX, AX
+	JE k16store
+	VADDPS (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z1, Z1
+	VMOVUPS Z1, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z2, Z2
+	VMOVUPS Z2, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z3, Z3
+	VMOVUPS Z3, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z6, Z6
+	VMOVUPS Z6, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z7, Z7
+	VMOVUPS Z7, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z8, Z8
+	VMOVUPS Z8, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z9, Z9
+	VMOVUPS Z9, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z10, Z10
+	VMOVUPS Z10, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z11, Z11
+	VMOVUPS Z11, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z12, Z12
+	VMOVUPS Z12, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z13, Z13
+	VMOVUPS Z13, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z14, Z14
+	VMOVUPS Z14, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z15, Z15
+	VMOVUPS Z15, (DX)
+	VZEROUPPER
+	RET
+k16store:
+	VMOVUPS Z0, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z3, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z4, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z5, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z6, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z7, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z8, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z9, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z10, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z11, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z12, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z13, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z14, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z15, (DX)
+	VZEROUPPER
+	RET
