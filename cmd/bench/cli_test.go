@@ -113,7 +113,7 @@ func TestSplitsOnBuiltin(t *testing.T) {
 	for _, s := range res.Sets {
 		got[s.Name] = s.Images
 	}
-	if got["trn_x"] != 8*20 || got["iop_x"] != 2*5 || got["tst_x"] != 8*12 {
+	if got["trn_x"] != 8*30 || got["iop_x"] != 2*10 || got["tst_x"] != 8*24 {
 		t.Fatalf("counts %v", got)
 	}
 }
