@@ -213,7 +213,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 func baseSpec(m *manifests.Manifest, classes []string, shardDir string, seed uint64) *runners.RunSpec {
 	h := m.Hyper
 	alpha, beta := h.Alpha, h.Beta
-	spec := &runners.RunSpec{Version: runners.SpecVersion, Shards: shardDir,
+	spec := &runners.RunSpec{Version: runners.SpecVersion, Shards: shardDir, PatternPack: filepath.Join(shardDir, "patterns"),
 		Network:   runners.Network{Arch: h.Network, NumClasses: len(classes), InputSize: m.Preprocess.Size},
 		Init:      runners.Init{Kind: "random"},
 		Method:    runners.MethodClassical,

@@ -59,7 +59,10 @@ func CacheFromShards(dir string, spec *runners.RunSpec) error {
 		if err := writeLabels(filepath.Join(dir, cs.Labels), labels); err != nil {
 			return err
 		}
-		if w.pairs {
+		switch {
+		case w.pairs && len(spec.IopPatterns) > 0:
+			cs.Patterns = spec.IopPatterns
+		case w.pairs:
 			if cs.Patterns, err = subsetIDs(ds, w.name); err != nil {
 				return fmt.Errorf("tensor cache from %s: %w", spec.Shards, err)
 			}

@@ -32,7 +32,8 @@ _EVAL = [("batch_size", "int", True), ("patterns", "[int]", True)]
 _SPEC = [("version", "int", False), ("name", "str", True), ("shards", "str", False),
          ("pattern_pack", "str", False), ("network", _NETWORK, False), ("init", _INIT, False),
          ("method", "str", False), ("alpha", "ptrfloat", True), ("beta", "ptrfloat", True),
-         ("train_set", "str", False), ("iop_set", "str", True), ("test_set", "str", True),
+         ("train_set", "str", False), ("iop_set", "str", True), ("iop_patterns", "[int]", True),
+         ("test_set", "str", True),
          ("epochs", "int", False), ("batch_size", "int", False), ("optimizer", _OPT, False),
          ("schedule", _SCHED, False), ("augmentation", _AUG, False), ("freeze", _FREEZE, False),
          ("seed", "uint", False), ("eval", _EVAL, False)]
@@ -113,8 +114,8 @@ def validate(s, extra_archs=True):
         bad("alpha", f"must be in [0,1], got {alpha(s)}")
     if beta(s) < 0:
         bad("beta", f"must not be negative, got {beta(s)}")
-    if s["train_set"] not in ("trn", "trn_c"):
-        bad("train_set", f'unknown "{s["train_set"]}" (want trn or trn_c)')
+    if not s["train_set"]:
+        bad("train_set", "required: the split of the shards to train on")
     if s["epochs"] < 0:
         bad("epochs", f"must not be negative, got {s['epochs']}")
     if s["batch_size"] < 1:
