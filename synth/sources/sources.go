@@ -51,8 +51,9 @@ const (
 	// (none|sunglasses|scarf), neutral (true for 8, 11, 21, 24, false otherwise).
 	LayoutAR = "ar"
 	// LayoutFashionMNIST: the four IDX files (optionally .gz) in ROOT, by default
-	// /usr/share/datasets/fashion-mnist. Classes() = the 10 standard names. Attrs["split"]
-	// = train|test. Decode returns a 28x28 *image.Gray.
+	// /usr/share/datasets/fashion-mnist; where that Debian copy is absent they are downloaded
+	// once into FashionMNISTCacheDir() and checked by SHA-256. Classes() = the 10 standard
+	// names. Attrs["split"] = train|test. Decode returns a 28x28 *image.Gray.
 	LayoutFashionMNIST = "fashion-mnist"
 	// LayoutBuiltin: a procedural dataset (no files) of 10 textured shape classes, see
 	// BuiltinOptions. Attrs["split"] = train (first 80% of each class) | test.
@@ -108,7 +109,7 @@ func Layouts() []string {
 }
 
 // Open opens the dataset at root in the given layout. Root may be "" for fashion-mnist
-// (the Debian path) and is ignored for builtin.
+// (the Debian copy, else the download cache) and is ignored for builtin.
 func Open(layout, root string, opt Options) (Source, error) {
 	if layout != LayoutBuiltin && layout != LayoutFashionMNIST && root == "" {
 		return nil, fmt.Errorf("%s: no root folder given", layout)
