@@ -114,7 +114,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		spec.TestSet = "pretrain"
 		spec.Epochs = m.Hyper.PretrainEpochs
 		spec.Optimizer.LR = m.Hyper.PretrainLR
-		spec.Eval.Patterns = []int{-1}
+		spec.Eval.CleanOnly = true
 		key, err := Key(lock.PlanID, spec.Hash())
 		if err != nil {
 			return nil, err

@@ -106,6 +106,8 @@ type Freeze struct {
 type EvalConfig struct {
 	BatchSize int   `json:"batch_size,omitempty"` // default 64
 	Patterns  []int `json:"patterns,omitempty"`   // pattern ids; empty = every pattern of the pack
+	// CleanOnly evaluates clean images only (a pretraining run's sanity check).
+	CleanOnly bool `json:"clean_only,omitempty"`
 }
 
 // AlphaOr returns alpha or the paper default 0.9.

@@ -59,6 +59,9 @@ func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, erro
 	}
 	if data.Test != nil {
 		pats := selectPatterns(data.Pack, spec.Eval.Patterns)
+		if spec.Eval.CleanOnly {
+			pats = nil
+		}
 		clean, pcs, err := Evaluate(m, data.Test, data.Pack, pats, spec.Eval.BatchSize)
 		if err != nil {
 			return nil, err

@@ -143,7 +143,7 @@ def main(argv=None):
     ck = os.path.join(args.out, "model.safetensors")
     if rank0:
         weights.write_safetensors(ck, weights.occbench_tensors(model), {"occbench.arch": models.arch_meta(spec["network"])})
-    pats = pack.select(spec["eval"]["patterns"])
+    pats = [] if spec["eval"]["clean_only"] else pack.select(spec["eval"]["patterns"])
     eb = args.eval_batch or spec["eval"]["batch_size"] or 64
     try:
         clean, per = engine.evaluate(model, d.test, pack, pats, K, device, eb, amp, cl, dist, progress)

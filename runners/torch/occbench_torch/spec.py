@@ -28,7 +28,7 @@ _SCHED = [("name", "str", False), ("step_size", "int", True), ("gamma", "float",
 _AUG = [("hflip", "bool", True), ("affine_degrees", "float", True),
         ("affine_translate", "float", True), ("crop_scale_min", "float", True)]
 _FREEZE = [("min_channels", "int", False)]
-_EVAL = [("batch_size", "int", True), ("patterns", "[int]", True)]
+_EVAL = [("batch_size", "int", True), ("patterns", "[int]", True), ("clean_only", "bool", True)]
 _SPEC = [("version", "int", False), ("name", "str", True), ("shards", "str", False),
          ("pattern_pack", "str", False), ("network", _NETWORK, False), ("init", _INIT, False),
          ("method", "str", False), ("alpha", "ptrfloat", True), ("beta", "ptrfloat", True),
