@@ -15,19 +15,23 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 	var b bytes.Buffer
 	b.WriteString("---\nconfigs:\n- config_name: default\n  data_files:\n")
 	for _, s := range lock.Splits {
-		fmt.Fprintf(&b, "  - split: %s\n    path: %s/%s-*.parquet\n", s.Name, shards.DataDir, s.Name)
+		fmt.Fprintf(&b, "  - split: %s\n    path: %s/%s-*.%s\n", s.Name, shards.DataDir, s.Name, shards.FormatExt(lock.Format))
 	}
-	b.WriteString("dataset_info:\n  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n")
-	for i, c := range lock.Classes {
-		fmt.Fprintf(&b, "          '%d': %s\n", i, yamlQuote(c))
-	}
-	for _, f := range []struct{ n, t string }{{"class_name", "string"}, {"source_id", "string"}, {"split", "string"},
-		{"pattern_id", "int64"}, {"occluder", "string"}, {"ratio", "float64"}, {"x", "int64"}, {"y", "int64"}, {"pair_id", "int64"}} {
-		fmt.Fprintf(&b, "  - name: %s\n    dtype: %s\n", f.n, f.t)
-	}
-	b.WriteString("  splits:\n")
-	for _, s := range lock.Splits {
-		fmt.Fprintf(&b, "  - name: %s\n    num_examples: %d\n", s.Name, s.PlannedRows)
+	// WebDataset shards: the webdataset loader infers its features ({png|jpg}, cls, json)
+	// from the tars, so the card declares no Parquet features for it.
+	if lock.Format != shards.FormatWebDataset {
+		b.WriteString("dataset_info:\n  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n")
+		for i, c := range lock.Classes {
+			fmt.Fprintf(&b, "          '%d': %s\n", i, yamlQuote(c))
+		}
+		for _, f := range []struct{ n, t string }{{"class_name", "string"}, {"source_id", "string"}, {"split", "string"},
+			{"pattern_id", "int64"}, {"occluder", "string"}, {"ratio", "float64"}, {"x", "int64"}, {"y", "int64"}, {"pair_id", "int64"}} {
+			fmt.Fprintf(&b, "  - name: %s\n    dtype: %s\n", f.n, f.t)
+		}
+		b.WriteString("  splits:\n")
+		for _, s := range lock.Splits {
+			fmt.Fprintf(&b, "  - name: %s\n    num_examples: %d\n", s.Name, s.PlannedRows)
+		}
 	}
 	b.WriteString("tags:\n- occlusion\n- occbench\n---\n\n")
 	fmt.Fprintf(&b, "# %s (occluded)\n\n%s\n\n", m.Name, strings.TrimSpace(m.Description))
@@ -42,6 +46,14 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 			occ = s.AddOccluded + " x " + s.Subset
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s |\n", s.Name, s.Role, s.Images, s.PlannedRows, occ)
+	}
+	if lock.Format == shards.FormatWebDataset {
+		b.WriteString("\nWebDataset tar shards: each sample `{key}` (zero-padded row index in its split, then `_c` for a clean\n")
+		b.WriteString("image or `_p{pattern id}`) has the members `{key}.png|jpg` (the image), `{key}.cls` (the label as\n")
+		b.WriteString("decimal text) and `{key}.json` (label, class_name, source_id, split, pattern_id, occluder, ratio,\n")
+		b.WriteString("x, y, pair_id).\n\n")
+		b.WriteString("```python\nfrom datasets import load_dataset\nds = load_dataset(\"webdataset\", data_dir=\"data\")\n```\n")
+		return b.Bytes()
 	}
 	b.WriteString("\nColumns: `image` {bytes, path}; `label` (ClassLabel); `class_name`; `source_id`; `split`;\n")
 	b.WriteString("`pattern_id` (-1 = clean); `occluder`, `ratio`, `x`, `y` (occluder top-left corner); `pair_id`\n")

@@ -73,7 +73,7 @@ func (j *Job) Rows() int {
 type ShardPlan struct {
 	Split        int
 	Index, Of    int
-	File         string // data/{split}-{i:05d}-of-{n:05d}.parquet
+	File         string // data/{split}-{i:05d}-of-{n:05d}.{parquet|tar}
 	JobLo, JobHi int
 	Rows         int
 }
@@ -84,6 +84,7 @@ type PlanOptions struct {
 	Occluded     bool     // write the occluded rows of pairs sets
 	Variant      string   // pattern subset for occlude: variant
 	RowsPerShard int
+	Format       string // shard format: parquet ("") or webdataset (names the files .tar)
 }
 
 // subsetOf returns the pattern subset name a pairs set occludes with.
@@ -229,7 +230,7 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 			if k+1 < len(cuts) {
 				hi = cuts[k+1]
 			}
-			sh := ShardPlan{Split: idx, Index: k, Of: len(cuts), File: shards.DataDir + "/" + shards.ShardName(set.Name, k, len(cuts)),
+			sh := ShardPlan{Split: idx, Index: k, Of: len(cuts), File: shards.DataDir + "/" + shards.ShardFileName(set.Name, k, len(cuts), opt.Format),
 				JobLo: base + lo, JobHi: base + hi}
 			for i := lo; i < hi; i++ {
 				jobs[i].Shard = len(p.Shards)

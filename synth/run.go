@@ -29,7 +29,7 @@ import (
 type Options struct {
 	Out      string
 	Sets     []string
-	Format   string // parquet (the only one implemented)
+	Format   string // parquet (default) or webdataset (tar shards); recipe is not implemented
 	Encode   string // png or jpeg; "" = the manifest's output.encode
 	Codec    string // go (default) or turbo (libjpeg-turbo, build tag turbojpeg)
 	Occluded bool   // materialize the occluded rows of pairs sets
@@ -103,8 +103,8 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 	if opt.Format == "" {
 		opt.Format = "parquet"
 	}
-	if opt.Format != "parquet" {
-		return nil, nil, fmt.Errorf("--format %s: not implemented yet (only parquet)", opt.Format)
+	if opt.Format != shards.FormatParquet && opt.Format != shards.FormatWebDataset {
+		return nil, nil, fmt.Errorf("--format %s: not implemented yet (parquet or webdataset)", opt.Format)
 	}
 	if opt.Encode == "" {
 		opt.Encode = m.Output.Encode
@@ -131,7 +131,7 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 		return nil, nil, err
 	}
 	plan, err := BuildPlan(m, in.Source.Classes(), in.Source.Items(), in.Splits, &in.Pack.Table,
-		PlanOptions{Sets: opt.Sets, Occluded: opt.Occluded, Variant: opt.Variant, RowsPerShard: opt.RowsPerShard})
+		PlanOptions{Sets: opt.Sets, Occluded: opt.Occluded, Variant: opt.Variant, RowsPerShard: opt.RowsPerShard, Format: opt.Format})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -442,7 +442,7 @@ func writeInOrder(ctx context.Context, in Inputs, opt Options, plan *Plan, lock 
 				os.Remove(o)
 			}
 		}
-		w, err := shards.Create(path, shards.WriterOptions{Classes: lock.Classes, RowGroupBytes: opt.RowGroupBytes})
+		w, err := shards.CreateFormat(opt.Format, path, shards.WriterOptions{Classes: lock.Classes, RowGroupBytes: opt.RowGroupBytes})
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,8 @@ func newSynthCmd() *cobra.Command {
 		Short: "Render a manifest's sets to Hugging Face–compatible Parquet shards",
 		Long: `Plan every (source image, pattern, set) row of a manifest, render the rows in a worker
 pool (decode once, preprocess, composite each pattern from the pattern pack) and write them in
-plan order to OUT/data/{split}-{i:05d}-of-{n:05d}.parquet, with the dataset card README.md,
+plan order to OUT/data/{split}-{i:05d}-of-{n:05d}.parquet (--format webdataset: .tar shards
+whose samples are {key}.png|jpg, {key}.cls and {key}.json), with the dataset card README.md,
 the pattern pack (OUT/patterns) and OUT/manifest.lock.json. The bytes never depend on
 --workers, --shard or --resume.
 
@@ -127,7 +128,7 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 	f.StringVar(&root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
 	f.StringVar(&out, "out", "", "output folder (required)")
 	f.StringVar(&sets, "sets", "", "comma-separated sets to write (default: every set with images)")
-	f.StringVar(&format, "format", "parquet", "shard format: parquet (webdataset and recipe are not implemented yet)")
+	f.StringVar(&format, "format", "parquet", "shard format: parquet, or webdataset (tar shards of {key}.png|jpg, {key}.cls, {key}.json; recipe is not implemented yet)")
 	f.StringVar(&encode, "encode", "", "image encoding: png or jpeg (default: the manifest's output.encode)")
 	f.StringVar(&codec, "codec", "go", "JPEG codec: go (standard library, same bytes everywhere) or turbo (libjpeg-turbo; binary built with -tags turbojpeg)")
 	f.StringVar(&shard, "shard", "", "write only part i of N (i/N, 0-based): shards with global index i mod N")

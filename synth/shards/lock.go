@@ -108,7 +108,8 @@ func ReadLock(dir string) (*Lock, error) {
 	return &l, nil
 }
 
-// ShardName is the file name of shard i of n of a split.
+// ShardName is the file name of Parquet shard i of n of a split (ShardFileName for
+// other formats).
 func ShardName(split string, i, n int) string {
-	return fmt.Sprintf("%s-%05d-of-%05d.parquet", split, i, n)
+	return ShardFileName(split, i, n, FormatParquet)
 }

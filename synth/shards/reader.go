@@ -97,6 +97,9 @@ func (d *Dataset) Split(name string) (*Split, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: no split %q (have %v)", d.Dir, name, d.order)
 	}
+	if d.Lock != nil && d.Lock.Format == FormatWebDataset {
+		return nil, fmt.Errorf("%s: WebDataset tar shards: random access to rows (runners) covers Parquet shard sets only; bench shards verify and show read tar shards, ReadTarRows reads one", d.Dir)
+	}
 	s := &Split{Name: name}
 	for _, p := range paths {
 		sf, err := openShard(p)

@@ -1,6 +1,7 @@
 package shards
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -47,7 +48,8 @@ func CheckSchema(s *parquet.Schema) error {
 }
 
 // Verify checks a shard set: the lock, every shard's SHA-256, size and row count, the
-// schema and `huggingface` metadata, that every image decodes at the lock's image size,
+// schema and `huggingface` metadata (Parquet; for WebDataset tars, that every sample has
+// its image, .cls and .json members in order and that they agree), that every image decodes at the lock's image size,
 // that labels and class names agree, that split names match and that every pattern id
 // exists in the pattern pack. It returns an error only when the folder cannot be read at
 // all; problems are faults in the report.
@@ -126,6 +128,22 @@ func verifyShard(path string, sh LockShard, split string, lock *Lock, wantMeta s
 	if got := hex.EncodeToString(h.Sum(nil)); got != sh.SHA256 {
 		fault(sh.File, "SHA-256 %s, the lock says %s", got, sh.SHA256)
 	}
+	if lock.Format == FormatWebDataset {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return 0, err
+		}
+		rows, err := ReadTarRows(bufio.NewReaderSize(f, 1<<20))
+		if err != nil {
+			fault(sh.File, "%v", err)
+		}
+		for i := range rows {
+			checkRow(sh.File, i, &rows[i], split, lock, ids, fault)
+		}
+		if err == nil && len(rows) != sh.Rows {
+			fault(sh.File, "%d samples, the lock says %d", len(rows), sh.Rows)
+		}
+		return len(rows), nil
+	}
 	pf, err := parquet.OpenFile(f, size)
 	if err != nil {
 		return 0, err
@@ -143,33 +161,38 @@ func verifyShard(path string, sh LockShard, split string, lock *Lock, wantMeta s
 		fault(sh.File, "%d rows, the lock says %d", pf.NumRows(), sh.Rows)
 	}
 	n := 0
-	size2 := lock.Patterns.ImageSize
 	err = eachInFile(sh.File, pf, func(r *Row) error {
-		where := fmt.Sprintf("row %d", n)
+		checkRow(sh.File, n, r, split, lock, ids, fault)
 		n++
-		img, err := r.Decode()
-		if err != nil {
-			fault(sh.File, "%s: image does not decode: %v", where, err)
-		} else if size2 > 0 && (img.Rect.Dx() != size2 || img.Rect.Dy() != size2) {
-			fault(sh.File, "%s: image is %dx%d, want %dx%d", where, img.Rect.Dx(), img.Rect.Dy(), size2, size2)
-		}
-		if r.Label < 0 || r.Label >= len(lock.Classes) {
-			fault(sh.File, "%s: label %d out of range", where, r.Label)
-		} else if lock.Classes[r.Label] != r.ClassName {
-			fault(sh.File, "%s: label %d is %q, class_name says %q", where, r.Label, lock.Classes[r.Label], r.ClassName)
-		}
-		if r.Split != split {
-			fault(sh.File, "%s: split %q in split %s", where, r.Split, split)
-		}
-		if r.PatternID >= 0 && !ids[r.PatternID] {
-			fault(sh.File, "%s: pattern %d is not in the pattern pack", where, r.PatternID)
-		}
-		if r.PatternID < -1 {
-			fault(sh.File, "%s: pattern id %d", where, r.PatternID)
-		}
 		return nil
 	})
 	return n, err
+}
+
+// checkRow checks one row's image and metadata against the lock and the pattern pack.
+func checkRow(file string, n int, r *Row, split string, lock *Lock, ids map[int]bool, fault func(string, string, ...any)) {
+	where := fmt.Sprintf("row %d", n)
+	size2 := lock.Patterns.ImageSize
+	img, err := r.Decode()
+	if err != nil {
+		fault(file, "%s: image does not decode: %v", where, err)
+	} else if size2 > 0 && (img.Rect.Dx() != size2 || img.Rect.Dy() != size2) {
+		fault(file, "%s: image is %dx%d, want %dx%d", where, img.Rect.Dx(), img.Rect.Dy(), size2, size2)
+	}
+	if r.Label < 0 || r.Label >= len(lock.Classes) {
+		fault(file, "%s: label %d out of range", where, r.Label)
+	} else if lock.Classes[r.Label] != r.ClassName {
+		fault(file, "%s: label %d is %q, class_name says %q", where, r.Label, lock.Classes[r.Label], r.ClassName)
+	}
+	if r.Split != split {
+		fault(file, "%s: split %q in split %s", where, r.Split, split)
+	}
+	if r.PatternID >= 0 && !ids[r.PatternID] {
+		fault(file, "%s: pattern %d is not in the pattern pack", where, r.PatternID)
+	}
+	if r.PatternID < -1 {
+		fault(file, "%s: pattern id %d", where, r.PatternID)
+	}
 }
 
 // Counts are the row counts of a shard set per split, pattern and class.
@@ -198,13 +221,9 @@ func (d *Dataset) Count() (*Counts, error) {
 		c.PlanID = d.Lock.PlanID
 	}
 	for _, name := range d.order {
-		s, err := d.Split(name)
-		if err != nil {
-			return nil, err
-		}
-		sc := SplitCount{Name: name, Shards: len(s.files), PerPattern: map[int]int{}, PerClass: map[string]int{}}
+		sc := SplitCount{Name: name, Shards: len(d.files[name]), PerPattern: map[int]int{}, PerClass: map[string]int{}}
 		pairs := map[int]bool{}
-		err = s.Each(func(_ int, r *Row) error {
+		count := func(_ int, r *Row) error {
 			sc.Rows++
 			if r.Clean() {
 				sc.Clean++
@@ -215,9 +234,8 @@ func (d *Dataset) Count() (*Counts, error) {
 			sc.PerClass[r.ClassName]++
 			pairs[r.PairID] = true
 			return nil
-		})
-		s.Close()
-		if err != nil {
+		}
+		if err := d.eachRow(name, count); err != nil {
 			return nil, err
 		}
 		sc.Images = len(pairs)
@@ -227,6 +245,38 @@ func (d *Dataset) Count() (*Counts, error) {
 		c.Splits = append(c.Splits, sc)
 	}
 	return c, nil
+}
+
+// eachRow calls fn for every row of a split: through Split for Parquet, reading each tar
+// shard whole (one shard in memory at a time) for WebDataset.
+func (d *Dataset) eachRow(name string, fn func(i int, r *Row) error) error {
+	if d.Lock == nil || d.Lock.Format != FormatWebDataset {
+		s, err := d.Split(name)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return s.Each(fn)
+	}
+	i := 0
+	for _, p := range d.files[name] {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		rows, err := ReadTarRows(bufio.NewReaderSize(f, 1<<20))
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		for k := range rows {
+			if err := fn(i, &rows[k]); err != nil {
+				return err
+			}
+			i++
+		}
+	}
+	return nil
 }
 
 // SortedKeys returns the keys of a count map in order.

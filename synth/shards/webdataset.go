@@ -1,0 +1,292 @@
+package shards
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Shard formats.
+const (
+	FormatParquet    = "parquet"
+	FormatWebDataset = "webdataset"
+)
+
+// FormatExt returns the shard file extension (without the dot) of a format.
+func FormatExt(format string) string {
+	if format == FormatWebDataset {
+		return "tar"
+	}
+	return "parquet"
+}
+
+// ShardFileName is the file name of shard i of n of a split in the given format.
+func ShardFileName(split string, i, n int, format string) string {
+	return fmt.Sprintf("%s-%05d-of-%05d.%s", split, i, n, FormatExt(format))
+}
+
+// ShardWriter is a shard being written: Parquet (Create) or WebDataset tar (CreateTar).
+// Close publishes the complete file atomically; Abort removes the partial one.
+type ShardWriter interface {
+	Write(rows ...Row) error
+	Abort()
+	Close() (ShardInfo, error)
+}
+
+// CreateFormat starts a shard of the given format ("" is parquet).
+func CreateFormat(format, path string, opt WriterOptions) (ShardWriter, error) {
+	switch format {
+	case "", FormatParquet:
+		return Create(path, opt)
+	case FormatWebDataset:
+		return CreateTar(path)
+	}
+	return nil, fmt.Errorf("shard %s: unknown format %q", path, format)
+}
+
+// WDSMeta is the {key}.json member of a WebDataset sample: the row's metadata columns.
+type WDSMeta struct {
+	Label     int     `json:"label"`
+	ClassName string  `json:"class_name"`
+	SourceID  string  `json:"source_id"`
+	Split     string  `json:"split"`
+	PatternID int     `json:"pattern_id"`
+	Occluder  string  `json:"occluder"`
+	Ratio     float64 `json:"ratio"`
+	X         int     `json:"x"`
+	Y         int     `json:"y"`
+	PairID    int     `json:"pair_id"`
+}
+
+// WDSKey returns the WebDataset sample key of a row: the zero-padded row index within
+// its split (from Row.Path, {split}/{index:07d}.{ext}) and the pattern id, "c" for a clean
+// image: 0000012_c, 0000013_p0004. Keys hold no dot, as WebDataset splits member names at
+// the first dot of the base name.
+func WDSKey(r *Row) (key, ext string, err error) {
+	base := path.Base(r.Path)
+	stem, ext, ok := strings.Cut(base, ".")
+	if !ok || stem == "" || ext == "" {
+		return "", "", fmt.Errorf("row path %q: want {split}/{index}.{ext}", r.Path)
+	}
+	if _, err := strconv.Atoi(stem); err != nil {
+		return "", "", fmt.Errorf("row path %q: want a numeric row index", r.Path)
+	}
+	if r.PatternID < 0 {
+		return stem + "_c", ext, nil
+	}
+	return fmt.Sprintf("%s_p%04d", stem, r.PatternID), ext, nil
+}
+
+// tarEpoch is the modification time of every member: the bytes never depend on the clock.
+var tarEpoch = time.Unix(0, 0)
+
+// TarWriter writes one WebDataset tar shard: per row, in order, the members {key}.{png|jpg}
+// (the encoded image), {key}.cls (the label as decimal text) and {key}.json (WDSMeta).
+// Headers are USTAR with mode 0644, uid/gid 0, no user or group names and mtime 0, so the
+// bytes depend only on the rows. Like Writer it writes under a temporary name and renames
+// on Close.
+type TarWriter struct {
+	path, tmp string
+	f         *os.File
+	bw        *bufio.Writer
+	sum       hash.Hash
+	cw        *countWriter
+	tw        *tar.Writer
+	rows      int
+	done      bool
+	jbuf      bytes.Buffer
+}
+
+// CreateTar starts a WebDataset tar shard that Close will publish at path.
+func CreateTar(path string) (*TarWriter, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("shard %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("shard %s: %w", path, err)
+	}
+	w := &TarWriter{path: path, tmp: f.Name(), f: f, sum: sha256.New()}
+	w.bw = bufio.NewWriterSize(io.MultiWriter(f, w.sum), 1<<20)
+	w.cw = &countWriter{w: w.bw}
+	w.tw = tar.NewWriter(w.cw)
+	return w, nil
+}
+
+func (w *TarWriter) member(name string, data []byte) error {
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)),
+		ModTime: tarEpoch, Format: tar.FormatUSTAR}
+	if err := w.tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	_, err := w.tw.Write(data)
+	return err
+}
+
+// Write appends rows (one sample each) to the shard.
+func (w *TarWriter) Write(rows ...Row) error {
+	if w.done {
+		return fmt.Errorf("shard %s: write after close", w.path)
+	}
+	for i := range rows {
+		r := &rows[i]
+		key, ext, err := WDSKey(r)
+		if err != nil {
+			return w.fail(err)
+		}
+		if err := w.member(key+"."+ext, r.Image); err != nil {
+			return w.fail(err)
+		}
+		if err := w.member(key+".cls", []byte(strconv.Itoa(r.Label))); err != nil {
+			return w.fail(err)
+		}
+		w.jbuf.Reset()
+		enc := json.NewEncoder(&w.jbuf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(metaOf(r)); err != nil {
+			return w.fail(err)
+		}
+		if err := w.member(key+".json", bytes.TrimSuffix(w.jbuf.Bytes(), []byte("\n"))); err != nil {
+			return w.fail(err)
+		}
+		w.rows++
+	}
+	return nil
+}
+
+func metaOf(r *Row) WDSMeta {
+	return WDSMeta{Label: r.Label, ClassName: r.ClassName, SourceID: r.SourceID, Split: r.Split, PatternID: r.PatternID,
+		Occluder: r.Occluder, Ratio: r.Ratio, X: r.X, Y: r.Y, PairID: r.PairID}
+}
+
+func (w *TarWriter) fail(err error) error {
+	w.Abort()
+	return fmt.Errorf("shard %s: %w (partial file removed)", w.path, err)
+}
+
+// Abort removes the temporary file; the target path is left as it was.
+func (w *TarWriter) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.f.Close()
+	os.Remove(w.tmp)
+}
+
+// Close finishes the archive, syncs it and renames it to its final path.
+func (w *TarWriter) Close() (ShardInfo, error) {
+	if w.done {
+		return ShardInfo{}, fmt.Errorf("shard %s: already closed", w.path)
+	}
+	if err := w.tw.Close(); err != nil {
+		return ShardInfo{}, w.fail(err)
+	}
+	if err := w.bw.Flush(); err != nil {
+		return ShardInfo{}, w.fail(err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return ShardInfo{}, w.fail(err)
+	}
+	if err := w.f.Chmod(0o644); err != nil {
+		return ShardInfo{}, w.fail(err)
+	}
+	if err := w.f.Close(); err != nil {
+		w.done = true
+		os.Remove(w.tmp)
+		return ShardInfo{}, fmt.Errorf("shard %s: %w (partial file removed)", w.path, err)
+	}
+	w.done = true
+	if err := os.Rename(w.tmp, w.path); err != nil {
+		os.Remove(w.tmp)
+		return ShardInfo{}, fmt.Errorf("shard %s: %w", w.path, err)
+	}
+	return ShardInfo{File: filepath.Base(w.path), Rows: w.rows, Bytes: w.cw.n, SHA256: hex.EncodeToString(w.sum.Sum(nil))}, nil
+}
+
+// ReadTarRows reads a WebDataset tar shard written by TarWriter back into rows, checking
+// that every sample has its three members in order (image, .cls, .json), that the key
+// matches the metadata and that .cls agrees with the json label. Row.Path is rebuilt as
+// {split}/{index}.{ext}.
+func ReadTarRows(r io.Reader) ([]Row, error) {
+	tr := tar.NewReader(r)
+	var rows []Row
+	next := func() (*tar.Header, []byte, error) {
+		h, err := tr.Next()
+		if err != nil {
+			return nil, nil, err
+		}
+		if h.Typeflag != tar.TypeReg {
+			return nil, nil, fmt.Errorf("member %s: not a regular file", h.Name)
+		}
+		data, err := io.ReadAll(tr)
+		return h, data, err
+	}
+	for {
+		h, img, err := next()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, fmt.Errorf("sample %d: %w", len(rows), err)
+		}
+		key, ext, ok := strings.Cut(h.Name, ".")
+		if !ok || (ext != "png" && ext != "jpg") {
+			return rows, fmt.Errorf("sample %d: member %s: want {key}.png or {key}.jpg first", len(rows), h.Name)
+		}
+		hc, cls, err := next()
+		if err != nil {
+			return rows, fmt.Errorf("sample %s: .cls member: %w", key, noEOF(err))
+		}
+		if hc.Name != key+".cls" {
+			return rows, fmt.Errorf("sample %s: member %s, want %s.cls", key, hc.Name, key)
+		}
+		hj, js, err := next()
+		if err != nil {
+			return rows, fmt.Errorf("sample %s: .json member: %w", key, noEOF(err))
+		}
+		if hj.Name != key+".json" {
+			return rows, fmt.Errorf("sample %s: member %s, want %s.json", key, hj.Name, key)
+		}
+		var m WDSMeta
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			return rows, fmt.Errorf("sample %s: .json: %w", key, err)
+		}
+		label, err := strconv.Atoi(string(cls))
+		if err != nil {
+			return rows, fmt.Errorf("sample %s: .cls %q: %w", key, cls, err)
+		}
+		if label != m.Label {
+			return rows, fmt.Errorf("sample %s: .cls says %d, .json label %d", key, label, m.Label)
+		}
+		stem, _, _ := strings.Cut(key, "_")
+		row := Row{Image: img, Path: m.Split + "/" + stem + "." + ext, Label: m.Label, ClassName: m.ClassName,
+			SourceID: m.SourceID, Split: m.Split, PatternID: m.PatternID, Occluder: m.Occluder, Ratio: m.Ratio,
+			X: m.X, Y: m.Y, PairID: m.PairID}
+		if want, _, err := WDSKey(&row); err != nil || want != key {
+			return rows, fmt.Errorf("sample %s: key does not match its metadata (want %s)", key, want)
+		}
+		rows = append(rows, row)
+	}
+}
+
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
