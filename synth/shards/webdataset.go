@@ -2,17 +2,11 @@ package shards
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -98,31 +92,18 @@ var tarEpoch = time.Unix(0, 0)
 // bytes depend only on the rows. Like Writer it writes under a temporary name and renames
 // on Close.
 type TarWriter struct {
-	path, tmp string
-	f         *os.File
-	bw        *bufio.Writer
-	sum       hash.Hash
-	cw        *countWriter
-	tw        *tar.Writer
-	rows      int
-	done      bool
-	jbuf      bytes.Buffer
+	*outFile
+	tw   *tar.Writer
+	jbuf bytes.Buffer
 }
 
 // CreateTar starts a WebDataset tar shard that Close will publish at path.
 func CreateTar(path string) (*TarWriter, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("shard %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	sf, err := newOutFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", path, err)
+		return nil, err
 	}
-	w := &TarWriter{path: path, tmp: f.Name(), f: f, sum: sha256.New()}
-	w.bw = bufio.NewWriterSize(io.MultiWriter(f, w.sum), 1<<20)
-	w.cw = &countWriter{w: w.bw}
-	w.tw = tar.NewWriter(w.cw)
-	return w, nil
+	return &TarWriter{outFile: sf, tw: tar.NewWriter(sf.cw)}, nil
 }
 
 func (w *TarWriter) member(name string, data []byte) error {
@@ -171,50 +152,8 @@ func metaOf(r *Row) WDSMeta {
 		Occluder: r.Occluder, Ratio: r.Ratio, X: r.X, Y: r.Y, PairID: r.PairID}
 }
 
-func (w *TarWriter) fail(err error) error {
-	w.Abort()
-	return fmt.Errorf("shard %s: %w (partial file removed)", w.path, err)
-}
-
-// Abort removes the temporary file; the target path is left as it was.
-func (w *TarWriter) Abort() {
-	if w.done {
-		return
-	}
-	w.done = true
-	w.f.Close()
-	os.Remove(w.tmp)
-}
-
 // Close finishes the archive, syncs it and renames it to its final path.
-func (w *TarWriter) Close() (ShardInfo, error) {
-	if w.done {
-		return ShardInfo{}, fmt.Errorf("shard %s: already closed", w.path)
-	}
-	if err := w.tw.Close(); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.bw.Flush(); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.f.Sync(); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.f.Chmod(0o644); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.f.Close(); err != nil {
-		w.done = true
-		os.Remove(w.tmp)
-		return ShardInfo{}, fmt.Errorf("shard %s: %w (partial file removed)", w.path, err)
-	}
-	w.done = true
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		os.Remove(w.tmp)
-		return ShardInfo{}, fmt.Errorf("shard %s: %w", w.path, err)
-	}
-	return ShardInfo{File: filepath.Base(w.path), Rows: w.rows, Bytes: w.cw.n, SHA256: hex.EncodeToString(w.sum.Sum(nil))}, nil
-}
+func (w *TarWriter) Close() (ShardInfo, error) { return w.finish(w.tw.Close) }
 
 // ReadTarRows reads a WebDataset tar shard written by TarWriter back into rows, checking
 // that every sample has its three members in order (image, .cls, .json), that the key

@@ -1,13 +1,7 @@
 package shards
 
 import (
-	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
@@ -28,28 +22,11 @@ type WriterOptions struct {
 // Writer writes one Parquet shard under a temporary name in the target's folder and
 // renames it into place on Close: a shard path either does not exist or is complete.
 type Writer struct {
-	path, tmp string
-	f         *os.File
-	bw        *bufio.Writer
-	sum       hash.Hash
-	cw        *countWriter
-	pw        *parquet.GenericWriter[record]
-	budget    int64
-	buffered  int64
-	rows      int
-	buf       []record
-	done      bool
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	*outFile
+	pw       *parquet.GenericWriter[record]
+	budget   int64
+	buffered int64
+	buf      []record
 }
 
 // ShardInfo describes a completed shard file.
@@ -68,19 +45,14 @@ func TempPattern(path string) string {
 
 // Create starts a shard that Close will publish at path.
 func Create(path string, opt WriterOptions) (*Writer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("shard %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	sf, err := newOutFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", path, err)
+		return nil, err
 	}
-	w := &Writer{path: path, tmp: f.Name(), f: f, sum: sha256.New(), budget: opt.RowGroupBytes}
+	w := &Writer{outFile: sf, budget: opt.RowGroupBytes}
 	if w.budget <= 0 {
 		w.budget = DefaultRowGroupBytes
 	}
-	w.bw = bufio.NewWriterSize(io.MultiWriter(f, w.sum), 1<<20)
-	w.cw = &countWriter{w: w.bw}
 	w.pw = parquet.NewGenericWriter[record](w.cw,
 		parquet.KeyValueMetadata(HFMetadataKey, HFFeatures(opt.Classes)),
 		parquet.Compression(&parquet.Snappy),
@@ -116,47 +88,5 @@ func (w *Writer) Write(rows ...Row) error {
 	return nil
 }
 
-func (w *Writer) fail(err error) error {
-	w.Abort()
-	return fmt.Errorf("shard %s: %w (partial file removed)", w.path, err)
-}
-
-// Abort removes the temporary file; the target path is left as it was.
-func (w *Writer) Abort() {
-	if w.done {
-		return
-	}
-	w.done = true
-	w.f.Close()
-	os.Remove(w.tmp)
-}
-
 // Close finishes the file, syncs it and renames it to its final path.
-func (w *Writer) Close() (ShardInfo, error) {
-	if w.done {
-		return ShardInfo{}, fmt.Errorf("shard %s: already closed", w.path)
-	}
-	if err := w.pw.Close(); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.bw.Flush(); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.f.Sync(); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.f.Chmod(0o644); err != nil {
-		return ShardInfo{}, w.fail(err)
-	}
-	if err := w.f.Close(); err != nil {
-		w.done = true
-		os.Remove(w.tmp)
-		return ShardInfo{}, fmt.Errorf("shard %s: %w (partial file removed)", w.path, err)
-	}
-	w.done = true
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		os.Remove(w.tmp)
-		return ShardInfo{}, fmt.Errorf("shard %s: %w", w.path, err)
-	}
-	return ShardInfo{File: filepath.Base(w.path), Rows: w.rows, Bytes: w.cw.n, SHA256: hex.EncodeToString(w.sum.Sum(nil))}, nil
-}
+func (w *Writer) Close() (ShardInfo, error) { return w.finish(w.pw.Close) }
