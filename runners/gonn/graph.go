@@ -53,7 +53,7 @@ func NewGraph(m *Model, batch int, train bool, minChannels int) (*Graph, error) 
 		gr.D = tensor.New(tensor.WithShape(batch, m.FeatureDim), tensor.Of(tensor.Float32))
 		d := G.NewTensor(gr.g, G.Float32, 2, G.WithShape(batch, m.FeatureDim), G.WithName("beta_d"), G.WithValue(gr.D))
 		var err error
-		if in, err = G.ApplyOp(&addOp{id: newOpID(), shape: feat.Shape().Clone()}, feat, d); err != nil {
+		if in, err = G.ApplyOp(newAddOp(feat.Shape()), feat, d); err != nil {
 			return nil, fmt.Errorf("dfv add: %w", err)
 		}
 	}

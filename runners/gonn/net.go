@@ -277,7 +277,7 @@ func (b *builder) addRelu(x, y *G.Node) *G.Node {
 	if b.define || b.err != nil {
 		return nil
 	}
-	z, err := G.ApplyOp(&addReluOp{id: newOpID(), shape: x.Shape().Clone()}, x, y)
+	z, err := G.ApplyOp(newAddReluOp(x.Shape()), x, y)
 	if err != nil {
 		b.err = err
 	}

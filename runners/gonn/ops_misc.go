@@ -11,27 +11,29 @@ import (
 	"github.com/occbench/occbench/runners/gonn/internal/kern"
 )
 
-// addOp is y = a + b into its own buffer. The DFV addition uses it rather than gorgonia's Add,
-// which the tape machine may run in place over its first input: that input is the pooled
-// feature, which Graph.Features returns after the run.
-type addOp struct {
+// binaryOp is the shared part of the two-input ops whose output has their inputs' shape
+// (add, addRelu, reluMask): an id for hashing, the shape, an owned output buffer and the
+// kernel for each dtype.
+type binaryOp struct {
 	baseOp
+	name  string
 	id    int64
 	shape tensor.Shape
 	out   *tensor.Dense
+	f32   func(a, b, y []float32)
+	f64   func(a, b, y []float64)
 }
 
-func (op *addOp) Arity() int    { return 2 }
-func (op *addOp) Type() hm.Type { d := len(op.shape); return fnType(d, d, d) }
-func (op *addOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+func (op *binaryOp) Arity() int    { return 2 }
+func (op *binaryOp) Type() hm.Type { d := len(op.shape); return fnType(d, d, d) }
+func (op *binaryOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.shape.Clone(), nil
 }
-func (op *addOp) String() string        { return fmt.Sprintf("add#%d(%v)", op.id, op.shape) }
-func (op *addOp) WriteHash(h hash.Hash) { writeHash(h, op) }
-func (op *addOp) Hashcode() uint32      { return hashOf(op) }
-func (op *addOp) DiffWRT(int) []bool    { return []bool{true, true} }
+func (op *binaryOp) String() string        { return fmt.Sprintf("%s#%d(%v)", op.name, op.id, op.shape) }
+func (op *binaryOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+func (op *binaryOp) Hashcode() uint32      { return hashOf(op) }
 
-func (op *addOp) Do(vs ...G.Value) (G.Value, error) {
+func (op *binaryOp) Do(vs ...G.Value) (G.Value, error) {
 	if len(vs) != 2 {
 		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
 	}
@@ -41,12 +43,23 @@ func (op *addOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	out := outBuf(&op.out, dt, op.shape...)
 	if dt == tensor.Float32 {
-		addInto(data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
+		op.f32(data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
 	} else {
-		addInto(data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
+		op.f64(data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
 	}
 	return out, nil
 }
+
+// addOp is y = a + b into its own buffer. The DFV addition uses it rather than gorgonia's Add,
+// which the tape machine may run in place over its first input: that input is the pooled
+// feature, which Graph.Features returns after the run.
+type addOp struct{ binaryOp }
+
+func newAddOp(shape tensor.Shape) *addOp {
+	return &addOp{binaryOp{name: "add", id: newOpID(), shape: shape.Clone(), f32: addInto[float32], f64: addInto[float64]}}
+}
+
+func (op *addOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func addInto[T float](a, b, y []T) {
 	a, b = a[:len(y)], b[:len(y)]
@@ -62,39 +75,13 @@ func (op *addOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 
 // addReluOp is the residual join y = max(0, a + b). Its gradient with respect to both inputs
 // is dy masked by y > 0 (reluMaskOp).
-type addReluOp struct {
-	baseOp
-	id    int64
-	shape tensor.Shape
-	out   *tensor.Dense
+type addReluOp struct{ binaryOp }
+
+func newAddReluOp(shape tensor.Shape) *addReluOp {
+	return &addReluOp{binaryOp{name: "addRelu", id: newOpID(), shape: shape.Clone(), f32: addRelu[float32], f64: addRelu[float64]}}
 }
 
-func (op *addReluOp) Arity() int    { return 2 }
-func (op *addReluOp) Type() hm.Type { d := len(op.shape); return fnType(d, d, d) }
-func (op *addReluOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return op.shape.Clone(), nil
-}
-func (op *addReluOp) String() string        { return fmt.Sprintf("addRelu#%d(%v)", op.id, op.shape) }
-func (op *addReluOp) WriteHash(h hash.Hash) { writeHash(h, op) }
-func (op *addReluOp) Hashcode() uint32      { return hashOf(op) }
-func (op *addReluOp) DiffWRT(int) []bool    { return []bool{true, true} }
-
-func (op *addReluOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
-	}
-	dt, err := dtypeOf(op, vs...)
-	if err != nil {
-		return nil, err
-	}
-	out := outBuf(&op.out, dt, op.shape...)
-	if dt == tensor.Float32 {
-		addRelu(data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
-	} else {
-		addRelu(data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
-	}
-	return out, nil
-}
+func (op *addReluOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func addRelu[T float](a, b, y []T) {
 	parallel(len(y), func(_, lo, hi int) {
@@ -110,7 +97,7 @@ func addRelu[T float](a, b, y []T) {
 }
 
 func (op *addReluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	g, err := G.ApplyOp(&reluMaskOp{id: newOpID(), shape: op.shape}, output, grad)
+	g, err := G.ApplyOp(newReluMaskOp(op.shape), output, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -118,37 +105,10 @@ func (op *addReluOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 }
 
 // reluMaskOp is dy where y > 0, else 0, from (y, dy).
-type reluMaskOp struct {
-	baseOp
-	id    int64
-	shape tensor.Shape
-	out   *tensor.Dense
-}
+type reluMaskOp struct{ binaryOp }
 
-func (op *reluMaskOp) Arity() int    { return 2 }
-func (op *reluMaskOp) Type() hm.Type { d := len(op.shape); return fnType(d, d, d) }
-func (op *reluMaskOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return op.shape.Clone(), nil
-}
-func (op *reluMaskOp) String() string        { return fmt.Sprintf("reluMask#%d(%v)", op.id, op.shape) }
-func (op *reluMaskOp) WriteHash(h hash.Hash) { writeHash(h, op) }
-func (op *reluMaskOp) Hashcode() uint32      { return hashOf(op) }
-
-func (op *reluMaskOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
-	}
-	dt, err := dtypeOf(op, vs...)
-	if err != nil {
-		return nil, err
-	}
-	out := outBuf(&op.out, dt, op.shape...)
-	if dt == tensor.Float32 {
-		reluMask(data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
-	} else {
-		reluMask(data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
-	}
-	return out, nil
+func newReluMaskOp(shape tensor.Shape) *reluMaskOp {
+	return &reluMaskOp{binaryOp{name: "reluMask", id: newOpID(), shape: shape.Clone(), f32: reluMask[float32], f64: reluMask[float64]}}
 }
 
 func reluMask[T float](y, dy, dx []T) {

@@ -202,11 +202,11 @@ func sqsum(v []float64) float64 {
 func TestGradAddReluAndPoolOps(t *testing.T) {
 	checkOpGrad(t, "addRelu", [][]int{{2, 3, 2, 2}, {2, 3, 2, 2}}, []bool{true, true},
 		func(in []*G.Node) (*G.Node, error) {
-			return G.ApplyOp(&addReluOp{id: newOpID(), shape: in[0].Shape().Clone()}, in[0], in[1])
+			return G.ApplyOp(newAddReluOp(in[0].Shape()), in[0], in[1])
 		})
 	checkOpGrad(t, "add", [][]int{{2, 3}, {2, 3}}, []bool{true, true},
 		func(in []*G.Node) (*G.Node, error) {
-			return G.ApplyOp(&addOp{id: newOpID(), shape: in[0].Shape().Clone()}, in[0], in[1])
+			return G.ApplyOp(newAddOp(in[0].Shape()), in[0], in[1])
 		})
 	checkOpGrad(t, "avgpool", [][]int{{2, 3, 3, 2}}, []bool{true},
 		func(in []*G.Node) (*G.Node, error) {
@@ -225,7 +225,7 @@ func TestGradAddReluAndPoolOps(t *testing.T) {
 			h = G.Must(G.ApplyOp(newBNOp(h.Shape(), st1, true, true, 0.1, 1e-5), h, in[2], in[3]))
 			h = G.Must(conv2d(h, in[4], 3, 1, 1, true, true))
 			h = G.Must(G.ApplyOp(newBNOp(h.Shape(), st2, true, false, 0.1, 1e-5), h, in[5], in[6]))
-			return G.ApplyOp(&addReluOp{id: newOpID(), shape: h.Shape().Clone()}, h, in[0])
+			return G.ApplyOp(newAddReluOp(h.Shape()), h, in[0])
 		})
 }
 
