@@ -125,6 +125,25 @@ func putCols[T float](p *[]T) {
 func data[T float](v G.Value) []T { return v.Data().([]T) }
 
 // dtypeOf returns the dtype of the first input, which must be float32 or float64.
+// do2 is the Do of every two-input op: check the inputs, pick their dtype, reuse the op's
+// output buffer of the given shape and run the kernel for that dtype.
+func do2(op fmt.Stringer, buf **tensor.Dense, shape []int, vs []G.Value, f32 func(a, b, y []float32), f64 func(a, b, y []float64)) (G.Value, error) {
+	if len(vs) != 2 {
+		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
+	}
+	dt, err := dtypeOf(op, vs...)
+	if err != nil {
+		return nil, err
+	}
+	out := outBuf(buf, dt, shape...)
+	if dt == tensor.Float32 {
+		f32(data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
+	} else {
+		f64(data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
+	}
+	return out, nil
+}
+
 func dtypeOf(op fmt.Stringer, vs ...G.Value) (tensor.Dtype, error) {
 	for i, v := range vs {
 		if _, ok := v.(tensor.Tensor); !ok {

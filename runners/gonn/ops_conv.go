@@ -273,20 +273,8 @@ func (op *convOp) Hashcode() uint32      { return hashOf(op) }
 func (op *convOp) DiffWRT(int) []bool    { return []bool{op.needDX, op.needDW} }
 
 func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
-	}
-	dt, err := dtypeOf(op, vs...)
-	if err != nil {
-		return nil, err
-	}
-	out := outBuf(&op.out, dt, op.B, op.Cout, op.OH, op.OW)
-	if dt == tensor.Float32 {
-		convForward(op, data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
-	} else {
-		convForward(op, data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
-	}
-	return out, nil
+	return do2(op, &op.out, []int{op.B, op.Cout, op.OH, op.OW}, vs,
+		func(a, b, y []float32) { convForward(op, a, b, y) }, func(a, b, y []float64) { convForward(op, a, b, y) })
 }
 
 func convForward[T float](op *convOp, x, w, y []T) {
@@ -348,20 +336,8 @@ func (op *convGradXOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 func (op *convGradXOp) Hashcode() uint32      { return hashOf(op) }
 
 func (op *convGradXOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
-	}
-	dt, err := dtypeOf(op, vs...)
-	if err != nil {
-		return nil, err
-	}
-	out := outBuf(&op.out, dt, op.B, op.Cin, op.H, op.W)
-	if dt == tensor.Float32 {
-		convBackX(op, data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
-	} else {
-		convBackX(op, data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
-	}
-	return out, nil
+	return do2(op, &op.out, []int{op.B, op.Cin, op.H, op.W}, vs,
+		func(a, b, y []float32) { convBackX(op, a, b, y) }, func(a, b, y []float64) { convBackX(op, a, b, y) })
 }
 
 func convBackX[T float](op *convGradXOp, w, dy, dx []T) {
@@ -441,20 +417,8 @@ func (op *convGradWOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 func (op *convGradWOp) Hashcode() uint32      { return hashOf(op) }
 
 func (op *convGradWOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
-	}
-	dt, err := dtypeOf(op, vs...)
-	if err != nil {
-		return nil, err
-	}
-	out := outBuf(&op.out, dt, op.Cout, op.Cin, op.K, op.K)
-	if dt == tensor.Float32 {
-		convBackW(op, data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
-	} else {
-		convBackW(op, data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
-	}
-	return out, nil
+	return do2(op, &op.out, []int{op.Cout, op.Cin, op.K, op.K}, vs,
+		func(a, b, y []float32) { convBackW(op, a, b, y) }, func(a, b, y []float64) { convBackW(op, a, b, y) })
 }
 
 func convBackW[T float](op *convGradWOp, x, dy, dw []T) {

@@ -34,20 +34,7 @@ func (op *binaryOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 func (op *binaryOp) Hashcode() uint32      { return hashOf(op) }
 
 func (op *binaryOp) Do(vs ...G.Value) (G.Value, error) {
-	if len(vs) != 2 {
-		return nil, fmt.Errorf("%v: %d inputs", op, len(vs))
-	}
-	dt, err := dtypeOf(op, vs...)
-	if err != nil {
-		return nil, err
-	}
-	out := outBuf(&op.out, dt, op.shape...)
-	if dt == tensor.Float32 {
-		op.f32(data[float32](vs[0]), data[float32](vs[1]), data[float32](out))
-	} else {
-		op.f64(data[float64](vs[0]), data[float64](vs[1]), data[float64](out))
-	}
-	return out, nil
+	return do2(op, &op.out, op.shape, vs, op.f32, op.f64)
 }
 
 // addOp is y = a + b into its own buffer. The DFV addition uses it rather than gorgonia's Add,
