@@ -3,6 +3,7 @@ package manifests
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -213,4 +214,22 @@ func (m *Manifest) OccluderPath(p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(m.File), p)
+}
+
+// FromJSON decodes and validates a resolved manifest as manifest.lock.json records it
+// (encoding/json of Manifest); file names the origin in errors.
+func FromJSON(file string, data []byte) (*Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, &Error{File: file, Field: "manifest", Msg: err.Error()}
+	}
+	m.File = file
+	m.applyDefaults()
+	if verr := m.validate(); verr != nil {
+		verr.File = file
+		return nil, verr
+	}
+	return &m, nil
 }

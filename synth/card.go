@@ -18,8 +18,8 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 		fmt.Fprintf(&b, "  - split: %s\n    path: %s/%s-*.%s\n", s.Name, shards.DataDir, s.Name, shards.FormatExt(lock.Format))
 	}
 	// WebDataset shards: the webdataset loader infers its features ({png|jpg}, cls, json)
-	// from the tars, so the card declares no Parquet features for it.
-	if lock.Format != shards.FormatWebDataset {
+	// from the tars; recipe shards hold no images. Only Parquet declares the Image feature.
+	if lock.Format == shards.FormatParquet {
 		b.WriteString("dataset_info:\n  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n")
 		for i, c := range lock.Classes {
 			fmt.Fprintf(&b, "          '%d': %s\n", i, yamlQuote(c))
@@ -46,6 +46,13 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 			occ = s.AddOccluded + " x " + s.Subset
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s |\n", s.Name, s.Role, s.Images, s.PlannedRows, occ)
+	}
+	if lock.Format == shards.FormatRecipe {
+		b.WriteString("\nRecipe shards: every column of the Parquet layout except the pixels (`path` instead of\n")
+		b.WriteString("`image`), a few dozen bytes a row. Materialize any rows, byte-identical to a Parquet synth of the\n")
+		b.WriteString("same manifest, with\n\n")
+		b.WriteString("```sh\nbench render data/SPLIT-00000-of-0000N.recipe.parquet --rows 0:1000 --out DIR --root DATASET\n```\n")
+		return b.Bytes()
 	}
 	if lock.Format == shards.FormatWebDataset {
 		b.WriteString("\nWebDataset tar shards: each sample `{key}` (zero-padded row index in its split, then `_c` for a clean\n")

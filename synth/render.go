@@ -130,6 +130,23 @@ type Renderer struct {
 	scratch *image.NRGBA
 }
 
+// NewRenderer returns a Renderer for one worker: its own encoder (encode png or jpeg at
+// the manifest's quality, through codec) and, for codec turbo, its own libjpeg-turbo
+// decoder. Rows are labelled with classes and named after splits (indexed by Job.Split).
+func NewRenderer(m *manifests.Manifest, pack *patterns.Pack, src sources.Source, classes, splits []string, encode, codec string) (*Renderer, error) {
+	enc, err := NewCodecEncoder(encode, m.Output.JPEGQuality, codec)
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{Prep: m.Preprocess, Pack: pack, Source: src, Classes: classes, Splits: splits, Enc: enc}
+	if codec == CodecTurbo {
+		if r.Turbo, err = turbo.New(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
 // RenderError is a source image that could not be rendered (decode or preprocess).
 type RenderError struct {
 	SourceID string
@@ -200,24 +217,43 @@ func (r *Renderer) DecodeBytes(data []byte) (image.Image, error) {
 	return img, nil
 }
 
-// RenderBase renders the rows of a job from its preprocessed image.
-func (r *Renderer) RenderBase(j *Job, base *image.NRGBA) ([]shards.Row, error) {
+// Rows returns the job's rows with every column but the image: what RenderBase fills
+// with pixels, and all a recipe shard stores.
+func (r *Renderer) Rows(j *Job) []shards.Row {
 	rows := make([]shards.Row, 0, j.Rows())
 	split := r.Splits[j.Split]
 	key := j.Key
-	mk := func(data []byte) shards.Row {
-		row := shards.Row{Image: data, Path: fmt.Sprintf("%s/%07d.%s", split, key, r.Enc.Ext()),
+	add := func(pattern int) {
+		row := shards.Row{Path: fmt.Sprintf("%s/%07d.%s", split, key, r.Enc.Ext()),
 			Label: j.Label, ClassName: r.Classes[j.Label], SourceID: j.Item.ID, Split: split,
 			PatternID: -1, PairID: j.PairID}
+		if pattern >= 0 && pattern < len(r.Pack.Patterns) {
+			p := &r.Pack.Patterns[pattern]
+			row.PatternID, row.Occluder, row.Ratio, row.X, row.Y = pattern, p.Occluder, p.Ratio, p.X, p.Y
+		}
+		rows = append(rows, row)
 		key++
-		return row
 	}
+	if j.Clean {
+		add(-1)
+	}
+	for _, id := range j.Patterns {
+		add(id)
+	}
+	return rows
+}
+
+// RenderBase renders the rows of a job from its preprocessed image.
+func (r *Renderer) RenderBase(j *Job, base *image.NRGBA) ([]shards.Row, error) {
+	rows := r.Rows(j)
+	k := 0
 	if j.Clean {
 		data, err := r.Enc.Encode(base)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", j.Item.ID, err)
 		}
-		rows = append(rows, mk(data))
+		rows[0].Image = data
+		k++
 	}
 	if len(j.Patterns) == 0 {
 		return rows, nil
@@ -246,9 +282,8 @@ func (r *Renderer) RenderBase(j *Job, base *image.NRGBA) ([]shards.Row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode %s pattern %d: %w", j.Item.ID, id, err)
 		}
-		row := mk(data)
-		row.PatternID, row.Occluder, row.Ratio, row.X, row.Y = id, p.Occluder, p.Ratio, p.X, p.Y
-		rows = append(rows, row)
+		rows[k].Image = data
+		k++
 	}
 	return rows, nil
 }

@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/occbench/occbench/internal/atomicfile"
@@ -22,14 +21,13 @@ import (
 	"github.com/occbench/occbench/synth/shards"
 	"github.com/occbench/occbench/synth/sources"
 	"github.com/occbench/occbench/synth/splits"
-	"github.com/occbench/occbench/synth/turbo"
 )
 
 // Options configure Run.
 type Options struct {
 	Out      string
 	Sets     []string
-	Format   string // parquet (default) or webdataset (tar shards); recipe is not implemented
+	Format   string // parquet (default), webdataset (tar shards) or recipe (metadata only, see Render)
 	Encode   string // png or jpeg; "" = the manifest's output.encode
 	Codec    string // go (default) or turbo (libjpeg-turbo, build tag turbojpeg)
 	Occluded bool   // materialize the occluded rows of pairs sets
@@ -103,8 +101,10 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 	if opt.Format == "" {
 		opt.Format = "parquet"
 	}
-	if opt.Format != shards.FormatParquet && opt.Format != shards.FormatWebDataset {
-		return nil, nil, fmt.Errorf("--format %s: not implemented yet (parquet or webdataset)", opt.Format)
+	switch opt.Format {
+	case shards.FormatParquet, shards.FormatWebDataset, shards.FormatRecipe:
+	default:
+		return nil, nil, fmt.Errorf("--format %s: unknown shard format (parquet, webdataset or recipe)", opt.Format)
 	}
 	if opt.Encode == "" {
 		opt.Encode = m.Output.Encode
@@ -345,161 +345,153 @@ func writeLock(out string, lock *shards.Lock) (bool, error) {
 	return complete, atomicfile.Write(filepath.Join(out, shards.LockFile), data)
 }
 
-type result struct {
-	rows []shards.Row
-	err  error
-}
-
-type work struct {
-	job *Job
-	ch  chan result
-}
-
-// runShards renders the jobs of the todo shards in a worker pool and writes them in plan
-// order.
+// runShards renders the jobs of the todo shards (renderInOrder) and writes them, shard by
+// shard, in plan order.
 func runShards(ctx context.Context, in Inputs, opt Options, plan *Plan, lock *shards.Lock, todo []int, total int, sum *Summary) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	splitNames := make([]string, len(plan.Splits))
 	for i, s := range plan.Splits {
 		splitNames[i] = s.Name
 	}
-	classes := in.Source.Classes()
-	window := opt.Workers * 4
-	sem := make(chan struct{}, window)
-	workCh := make(chan work, window)
-	orderCh := make(chan work, window)
-	var wg sync.WaitGroup
-	for w := 0; w < opt.Workers; w++ {
-		enc, err := NewCodecEncoder(opt.Encode, in.Manifest.Output.JPEGQuality, opt.Codec)
-		if err != nil {
-			return err
+	var jobs []*Job
+	for _, g := range todo {
+		for j := plan.Shards[g].JobLo; j < plan.Shards[g].JobHi; j++ {
+			jobs = append(jobs, &plan.Jobs[j])
 		}
-		r := &Renderer{Prep: in.Manifest.Preprocess, Pack: in.Pack, Source: in.Source, Classes: classes, Splits: splitNames, Enc: enc}
-		if opt.Codec == CodecTurbo {
-			if r.Turbo, err = turbo.New(); err != nil {
-				return err
-			}
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for wk := range workCh {
-				if ctx.Err() != nil {
-					wk.ch <- result{err: ctx.Err()}
-					continue
-				}
-				rows, err := r.Render(wk.job)
-				wk.ch <- result{rows: rows, err: err}
-			}
-		}()
 	}
-	go func() {
-		defer close(workCh)
-		defer close(orderCh)
-		for _, g := range todo {
-			sh := &plan.Shards[g]
-			for j := sh.JobLo; j < sh.JobHi; j++ {
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				wk := work{job: &plan.Jobs[j], ch: make(chan result, 1)}
-				orderCh <- wk
-				workCh <- wk
-			}
-		}
-	}()
-	err := writeInOrder(ctx, in, opt, plan, lock, todo, total, sum, orderCh, sem)
-	cancel()
-	for range orderCh { // drain so the feeder can exit
-		<-sem
+	newRenderer := func() (*Renderer, error) {
+		return NewRenderer(in.Manifest, in.Pack, in.Source, in.Source.Classes(), splitNames, opt.Encode, opt.Codec)
 	}
-	wg.Wait()
+	render := func(r *Renderer, j *Job) ([]shards.Row, error) {
+		if opt.Format == shards.FormatRecipe {
+			return r.Rows(j), nil
+		}
+		return r.Render(j)
+	}
+	sk := &shardSink{in: in, opt: opt, plan: plan, lock: lock, todo: todo, total: total, sum: sum, pos: -1}
+	err := renderInOrder(ctx, opt.Workers, newRenderer, render, jobs, func(i int, rows []shards.Row, err error) error {
+		return sk.job(jobs[i], rows, err)
+	})
+	if err == nil {
+		err = sk.advance(-1) // publish the last shard and open-and-publish any empty ones after it
+	}
+	if err != nil && sk.w != nil {
+		sk.w.Abort()
+	}
 	return err
 }
 
-func writeInOrder(ctx context.Context, in Inputs, opt Options, plan *Plan, lock *shards.Lock, todo []int, total int, sum *Summary, orderCh chan work, sem chan struct{}) error {
-	failBad := opt.Strict || in.Manifest.Source.Corrupt == "fail"
-	done := 0
-	for _, g := range todo {
-		sh := &plan.Shards[g]
-		path := filepath.Join(opt.Out, filepath.FromSlash(sh.File))
-		// Temporary files a killed run left for this shard.
-		if old, _ := filepath.Glob(shards.TempPattern(path)); len(old) > 0 {
-			for _, o := range old {
-				os.Remove(o)
-			}
-		}
-		rp := receiptPath(opt.Out, sh.File)
-		os.Remove(rp)
-		if old, _ := filepath.Glob(shards.TempPattern(rp)); len(old) > 0 {
-			for _, o := range old {
-				os.Remove(o)
-			}
-		}
-		w, err := shards.CreateFormat(opt.Format, path, shards.WriterOptions{Classes: lock.Classes, RowGroupBytes: opt.RowGroupBytes})
-		if err != nil {
-			return err
-		}
-		var skipped []shards.Skip
-		for j := sh.JobLo; j < sh.JobHi; j++ {
-			var wk work
-			var ok bool
-			select {
-			case wk, ok = <-orderCh:
-			case <-ctx.Done():
-				w.Abort()
-				return ctx.Err()
-			}
-			if !ok {
-				w.Abort()
-				return fmt.Errorf("internal: job stream ended early")
-			}
-			res := <-wk.ch
-			<-sem
-			if res.err != nil {
-				var re *RenderError
-				if errors.As(res.err, &re) && !failBad {
-					skipped = append(skipped, shards.Skip{SourceID: re.SourceID, Reason: re.Err.Error()})
-					done += wk.job.Rows()
-					continue
-				}
-				w.Abort()
-				if errors.As(res.err, &re) {
-					return fmt.Errorf("bad source image (strict): %w", res.err)
-				}
-				return res.err
-			}
-			if err := w.Write(res.rows...); err != nil {
+// shardSink writes rendered jobs into the todo shards, opening each shard at its first job
+// and publishing it (file, then receipt) after its last.
+type shardSink struct {
+	in      Inputs
+	opt     Options
+	plan    *Plan
+	lock    *shards.Lock
+	todo    []int
+	pos     int // index into todo of the open shard
+	w       shards.ShardWriter
+	skipped []shards.Skip
+	done    int
+	total   int
+	sum     *Summary
+}
+
+// advance moves to global shard g, publishing the open shard and opening (and, when
+// empty, publishing) the todo shards before it; g = -1 runs to the end of todo.
+func (s *shardSink) advance(g int) error {
+	for s.pos < len(s.todo) && (s.pos < 0 || s.todo[s.pos] != g) {
+		if s.w != nil {
+			if err := s.publish(); err != nil {
 				return err
 			}
-			sum.Rows += len(res.rows)
-			sum.Images++
-			done += wk.job.Rows()
-			if opt.Progress != nil {
-				opt.Progress(done, total)
-			}
 		}
-		info, err := w.Close()
-		if err != nil {
+		s.pos++
+		if s.pos == len(s.todo) {
+			break
+		}
+		if err := s.open(); err != nil {
 			return err
 		}
-		info.File = sh.File
-		data, err := shards.MarshalJSON(shards.Receipt{ShardInfo: info, PlanID: lock.PlanID, Skipped: skipped})
-		if err != nil {
-			return err
+	}
+	if g >= 0 && s.pos == len(s.todo) {
+		return fmt.Errorf("internal: shard %d is not to be written", g)
+	}
+	return nil
+}
+
+// open starts the shard todo[pos], clearing what a killed run left for it.
+func (s *shardSink) open() error {
+	sh := &s.plan.Shards[s.todo[s.pos]]
+	path := filepath.Join(s.opt.Out, filepath.FromSlash(sh.File))
+	rp := receiptPath(s.opt.Out, sh.File)
+	os.Remove(rp)
+	for _, pattern := range []string{shards.TempPattern(path), shards.TempPattern(rp)} {
+		old, _ := filepath.Glob(pattern)
+		for _, o := range old {
+			os.Remove(o)
 		}
-		if err := atomicfile.Write(receiptPath(opt.Out, sh.File), data); err != nil {
-			return err
+	}
+	w, err := shards.CreateFormat(s.opt.Format, path, shards.WriterOptions{Classes: s.lock.Classes, RowGroupBytes: s.opt.RowGroupBytes, PlanID: s.lock.PlanID})
+	if err != nil {
+		return err
+	}
+	s.w, s.skipped = w, nil
+	return nil
+}
+
+// publish closes the open shard and writes its receipt.
+func (s *shardSink) publish() error {
+	sh := &s.plan.Shards[s.todo[s.pos]]
+	w := s.w
+	s.w = nil
+	info, err := w.Close()
+	if err != nil {
+		return err
+	}
+	info.File = sh.File
+	data, err := shards.MarshalJSON(shards.Receipt{ShardInfo: info, PlanID: s.lock.PlanID, Skipped: s.skipped})
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(receiptPath(s.opt.Out, sh.File), data); err != nil {
+		return err
+	}
+	s.sum.Written++
+	s.sum.Bytes += info.Bytes
+	s.sum.Skipped = append(s.sum.Skipped, s.skipped...)
+	return nil
+}
+
+// job writes one rendered job into its shard; a bad source image is skipped (and listed)
+// unless --strict or the manifest says fail.
+func (s *shardSink) job(j *Job, rows []shards.Row, rerr error) error {
+	if err := s.advance(j.Shard); err != nil {
+		return err
+	}
+	s.done += j.Rows()
+	if rerr != nil {
+		var re *RenderError
+		if !errors.As(rerr, &re) {
+			return rerr
 		}
-		sum.Written++
-		sum.Bytes += info.Bytes
-		sum.Skipped = append(sum.Skipped, skipped...)
+		if s.opt.Strict || s.in.Manifest.Source.Corrupt == "fail" {
+			return fmt.Errorf("bad source image (strict): %w", rerr)
+		}
+		s.skipped = append(s.skipped, shards.Skip{SourceID: re.SourceID, Reason: re.Err.Error()})
+		return nil
+	}
+	if err := s.w.Write(rows...); err != nil {
+		return err
+	}
+	s.sum.Rows += len(rows)
+	if s.opt.Format != shards.FormatRecipe {
+		s.sum.Images++
+	}
+	if s.opt.Progress != nil {
+		s.opt.Progress(s.done, s.total)
 	}
 	return nil
 }

@@ -537,7 +537,11 @@ func TestPlanCounts(t *testing.T) {
 // prebuilt library from go.duckdb.org, which this build environment cannot reach). The
 // package is found with OCCBENCH_DUCKDB_NODE (its folder) or in `npm root -g`; the test
 // skips, saying so, when node or the package is missing.
-func TestDuckDBReadsShards(t *testing.T) {
+// duckdb runs a DuckDB script of testdata (npm package @duckdb/node-api, an independent
+// Parquet reader) on a shard set and returns its JSON output; it skips without node or
+// the package.
+func duckdb(t *testing.T, script, dir string) []byte {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("DuckDB check skipped: node is not installed (apt-get install nodejs npm; npm install -g @duckdb/node-api)")
@@ -551,11 +555,8 @@ func TestDuckDBReadsShards(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(mod, "package.json")); err != nil {
 		t.Skipf("DuckDB check skipped: @duckdb/node-api not found (%q); npm install -g @duckdb/node-api", mod)
 	}
-	in := mustDemo(t)
-	out := t.TempDir()
-	run(t, in, Options{Out: out, Occluded: true, RowsPerShard: 100})
-	script, _ := filepath.Abs("testdata/duckdb_read.js")
-	res, err := exec.Command(node, script, mod, out).Output()
+	path, _ := filepath.Abs(filepath.Join("testdata", script))
+	res, err := exec.Command(node, path, mod, dir).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -563,6 +564,55 @@ func TestDuckDBReadsShards(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
+	return res
+}
+
+func TestDuckDBReadsRecipe(t *testing.T) {
+	in := mustDemo(t)
+	out := t.TempDir()
+	run(t, in, Options{Out: out, Occluded: true, RowsPerShard: 100, Format: shards.FormatRecipe})
+	var got struct {
+		Splits []struct {
+			Split        string
+			Rows, Images int
+		}
+		Columns []struct {
+			ColumnName string `json:"column_name"`
+		}
+	}
+	if err := json.Unmarshal(duckdb(t, "duckdb_recipe.js", out), &got); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := shards.ReadLock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]shards.LockSplit{}
+	for _, s := range lock.Splits {
+		want[s.Name] = s
+	}
+	if len(got.Splits) != len(want) {
+		t.Fatalf("duckdb sees %d splits, the lock has %d", len(got.Splits), len(want))
+	}
+	for _, s := range got.Splits {
+		if w := want[s.Split]; s.Rows != w.Rows || s.Images != w.Images {
+			t.Errorf("duckdb split %+v, lock %d rows %d images", s, w.Rows, w.Images)
+		}
+	}
+	var cols []string
+	for _, c := range got.Columns {
+		cols = append(cols, c.ColumnName)
+	}
+	if c := strings.Join(cols, ","); c != "path,label,class_name,source_id,split,pattern_id,occluder,ratio,x,y,pair_id" {
+		t.Errorf("duckdb recipe columns: %s", c)
+	}
+}
+
+func TestDuckDBReadsShards(t *testing.T) {
+	in := mustDemo(t)
+	out := t.TempDir()
+	run(t, in, Options{Out: out, Occluded: true, RowsPerShard: 100})
+	res := duckdb(t, "duckdb_read.js", out)
 	var got struct {
 		Splits []struct {
 			Split                         string

@@ -222,8 +222,8 @@ func TestWebDatasetResumeAndVerify(t *testing.T) {
 
 func TestFormatRefused(t *testing.T) {
 	in := mustDemo(t)
-	opt := Options{Format: "recipe"}
+	opt := Options{Format: "zarr"}
 	if _, _, err := Prepare(in, &opt); err == nil {
-		t.Error("--format recipe accepted")
+		t.Error("--format zarr accepted")
 	}
 }

@@ -124,3 +124,34 @@ func TestMissingRootIsClear(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// bench synth --format recipe, then bench render of every row, gives the shard bench synth
+// --format parquet writes, byte for byte.
+func TestRenderRecipeCLI(t *testing.T) {
+	dir := t.TempDir()
+	pq, rc, out := filepath.Join(dir, "pq"), filepath.Join(dir, "rc"), filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"synth", "demo", "--sets", "iop", "--occluded", "--out", pq, "--quiet"},
+		{"synth", "demo", "--sets", "iop", "--occluded", "--out", rc, "--format", "recipe", "--quiet"},
+		{"render", filepath.Join(rc, "data", "iop-00000-of-00001.recipe.parquet"), "--out", out, "--quiet"},
+	} {
+		if _, stderr, err := run(t, args...); err != nil {
+			t.Fatalf("bench %v: %v\n%s", args, err, stderr)
+		}
+	}
+	want, err := os.ReadFile(filepath.Join(pq, "data", "iop-00000-of-00001.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "iop-00000-of-00001.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("rendered shard (%d bytes) differs from the materialized one (%d bytes)", len(got), len(want))
+	}
+	_, _, err = run(t, "render", filepath.Join(rc, "data", "iop-00000-of-00001.recipe.parquet"), "--out", out, "--rows", "9999")
+	if err == nil || !strings.Contains(err.Error(), "the shard has") {
+		t.Errorf("--rows out of range: %v", err)
+	}
+}

@@ -23,7 +23,7 @@ path of a manifest file of your own.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newManifestsCmd(), newPatternsCmd(), newSplitsCmd(), newRunCmd(), newListCmd(), newCompareCmd(), newSynthCmd(), newShardsCmd(), newTrainCmd(), newEvalCmd())
+	root.AddCommand(newManifestsCmd(), newPatternsCmd(), newSplitsCmd(), newRunCmd(), newListCmd(), newCompareCmd(), newSynthCmd(), newShardsCmd(), newRenderCmd(), newTrainCmd(), newEvalCmd())
 	return root
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
@@ -16,6 +17,37 @@ import (
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/synth"
 )
+
+// bar is a progress bar on stderr with rate and ETA, or nothing when stderr is not a
+// terminal or with --quiet.
+type bar struct{ pb *progressbar.ProgressBar }
+
+func newBar(w io.Writer, quiet bool, what string) *bar {
+	f, ok := w.(*os.File)
+	if !ok || quiet || !term.IsTerminal(int(f.Fd())) {
+		return &bar{}
+	}
+	return &bar{pb: progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
+		progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())}
+}
+
+// set reports done of total rows; nil-safe for use as a Progress callback.
+func (b *bar) set(done, total int) {
+	if b.pb == nil {
+		return
+	}
+	if b.pb.GetMax() != total {
+		b.pb.ChangeMax(total)
+	}
+	b.pb.Set(done)
+}
+
+func (b *bar) finish() {
+	if b.pb != nil {
+		b.pb.Finish()
+	}
+}
 
 // parseShard parses --shard "i/N".
 func parseShard(s string) (int, int, error) {
@@ -50,7 +82,9 @@ func newSynthCmd() *cobra.Command {
 		Long: `Plan every (source image, pattern, set) row of a manifest, render the rows in a worker
 pool (decode once, preprocess, composite each pattern from the pattern pack) and write them in
 plan order to OUT/data/{split}-{i:05d}-of-{n:05d}.parquet (--format webdataset: .tar shards
-whose samples are {key}.png|jpg, {key}.cls and {key}.json), with the dataset card README.md,
+whose samples are {key}.png|jpg, {key}.cls and {key}.json; --format recipe: .recipe.parquet
+shards with every column but the pixels, which "bench render" materializes byte-identically
+on demand), with the dataset card README.md,
 the pattern pack (OUT/patterns) and OUT/manifest.lock.json. The bytes never depend on
 --workers, --shard or --resume.
 
@@ -94,24 +128,12 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 				}
 				return nil
 			}
-			var bar *progressbar.ProgressBar
-			if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
-				bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("synth"),
-					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
-					progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
-				opt.Progress = func(done, total int) {
-					if bar.GetMax() != total {
-						bar.ChangeMax(total)
-					}
-					bar.Set(done)
-				}
-			}
+			bar := newBar(stderr, quiet, "synth")
+			opt.Progress = bar.set
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			sum, err := synth.Run(ctx, in, opt)
-			if bar != nil {
-				bar.Finish()
-			}
+			bar.finish()
 			if err != nil {
 				return err
 			}
@@ -128,7 +150,7 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 	f.StringVar(&root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
 	f.StringVar(&out, "out", "", "output folder (required)")
 	f.StringVar(&sets, "sets", "", "comma-separated sets to write (default: every set with images)")
-	f.StringVar(&format, "format", "parquet", "shard format: parquet, or webdataset (tar shards of {key}.png|jpg, {key}.cls, {key}.json; recipe is not implemented yet)")
+	f.StringVar(&format, "format", "parquet", "shard format: parquet; webdataset (tar shards of {key}.png|jpg, {key}.cls, {key}.json); or recipe (every column but the pixels; materialize rows with bench render)")
 	f.StringVar(&encode, "encode", "", "image encoding: png or jpeg (default: the manifest's output.encode)")
 	f.StringVar(&codec, "codec", "go", "JPEG codec: go (standard library, same bytes everywhere) or turbo (libjpeg-turbo; binary built with -tags turbojpeg)")
 	f.StringVar(&shard, "shard", "", "write only part i of N (i/N, 0-based): shards with global index i mod N")

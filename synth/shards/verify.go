@@ -95,7 +95,9 @@ func Verify(dir string) (*VerifyReport, error) {
 				continue
 			}
 			rep.Rows += n
-			rep.Images += n
+			if lock.Format != FormatRecipe {
+				rep.Images += n
+			}
 			total += n
 		}
 		if total != s.Rows {
@@ -144,6 +146,9 @@ func verifyShard(path string, sh LockShard, split string, lock *Lock, wantMeta s
 		}
 		return len(rows), nil
 	}
+	if lock.Format == FormatRecipe {
+		return verifyRecipe(path, sh, split, lock, ids, fault)
+	}
 	pf, err := parquet.OpenFile(f, size)
 	if err != nil {
 		return 0, err
@@ -169,15 +174,39 @@ func verifyShard(path string, sh LockShard, split string, lock *Lock, wantMeta s
 	return n, err
 }
 
-// checkRow checks one row's image and metadata against the lock and the pattern pack.
+// verifyRecipe checks a recipe shard's schema, metadata and rows (there are no images).
+func verifyRecipe(path string, sh LockShard, split string, lock *Lock, ids map[int]bool, fault func(string, string, ...any)) (int, error) {
+	rows, meta, err := ReadRecipe(path)
+	if err != nil {
+		return 0, err
+	}
+	if meta.PlanID != lock.PlanID {
+		fault(sh.File, "recipe of plan %s, the lock's plan is %s", meta.PlanID, lock.PlanID)
+	}
+	if want := DataDir + "/" + RendersTo(filepath.Base(sh.File)); meta.RendersTo != want {
+		fault(sh.File, "renders to %s, want %s", meta.RendersTo, want)
+	}
+	if len(rows) != sh.Rows {
+		fault(sh.File, "%d rows, the lock says %d", len(rows), sh.Rows)
+	}
+	for i := range rows {
+		checkRow(sh.File, i, &rows[i], split, lock, ids, fault)
+	}
+	return len(rows), nil
+}
+
+// checkRow checks one row's image (unless it has none: recipe rows) and metadata against
+// the lock and the pattern pack.
 func checkRow(file string, n int, r *Row, split string, lock *Lock, ids map[int]bool, fault func(string, string, ...any)) {
 	where := fmt.Sprintf("row %d", n)
 	size2 := lock.Patterns.ImageSize
-	img, err := r.Decode()
-	if err != nil {
-		fault(file, "%s: image does not decode: %v", where, err)
-	} else if size2 > 0 && (img.Rect.Dx() != size2 || img.Rect.Dy() != size2) {
-		fault(file, "%s: image is %dx%d, want %dx%d", where, img.Rect.Dx(), img.Rect.Dy(), size2, size2)
+	if lock.Format != FormatRecipe {
+		img, err := r.Decode()
+		if err != nil {
+			fault(file, "%s: image does not decode: %v", where, err)
+		} else if size2 > 0 && (img.Rect.Dx() != size2 || img.Rect.Dy() != size2) {
+			fault(file, "%s: image is %dx%d, want %dx%d", where, img.Rect.Dx(), img.Rect.Dy(), size2, size2)
+		}
 	}
 	if r.Label < 0 || r.Label >= len(lock.Classes) {
 		fault(file, "%s: label %d out of range", where, r.Label)
@@ -248,9 +277,9 @@ func (d *Dataset) Count() (*Counts, error) {
 }
 
 // eachRow calls fn for every row of a split: through Split for Parquet, reading each tar
-// shard whole (one shard in memory at a time) for WebDataset.
+// or recipe shard whole (one shard in memory at a time) otherwise.
 func (d *Dataset) eachRow(name string, fn func(i int, r *Row) error) error {
-	if d.Lock == nil || d.Lock.Format != FormatWebDataset {
+	if d.Lock == nil || d.Lock.Format == FormatParquet || d.Lock.Format == "" {
 		s, err := d.Split(name)
 		if err != nil {
 			return err
@@ -260,14 +289,9 @@ func (d *Dataset) eachRow(name string, fn func(i int, r *Row) error) error {
 	}
 	i := 0
 	for _, p := range d.files[name] {
-		f, err := os.Open(p)
+		rows, err := d.readWhole(p)
 		if err != nil {
 			return err
-		}
-		rows, err := ReadTarRows(bufio.NewReaderSize(f, 1<<20))
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
 		}
 		for k := range rows {
 			if err := fn(i, &rows[k]); err != nil {
@@ -277,6 +301,24 @@ func (d *Dataset) eachRow(name string, fn func(i int, r *Row) error) error {
 		}
 	}
 	return nil
+}
+
+// readWhole reads every row of one tar or recipe shard.
+func (d *Dataset) readWhole(p string) ([]Row, error) {
+	if d.Lock.Format == FormatRecipe {
+		rows, _, err := ReadRecipe(p)
+		return rows, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := ReadTarRows(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return rows, nil
 }
 
 // SortedKeys returns the keys of a count map in order.

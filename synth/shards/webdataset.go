@@ -20,8 +20,11 @@ const (
 
 // FormatExt returns the shard file extension (without the dot) of a format.
 func FormatExt(format string) string {
-	if format == FormatWebDataset {
+	switch format {
+	case FormatWebDataset:
 		return "tar"
+	case FormatRecipe:
+		return "recipe.parquet"
 	}
 	return "parquet"
 }
@@ -31,7 +34,8 @@ func ShardFileName(split string, i, n int, format string) string {
 	return fmt.Sprintf("%s-%05d-of-%05d.%s", split, i, n, FormatExt(format))
 }
 
-// ShardWriter is a shard being written: Parquet (Create) or WebDataset tar (CreateTar).
+// ShardWriter is a shard being written: Parquet (Create), WebDataset tar (CreateTar) or
+// recipe (CreateRecipe).
 // Close publishes the complete file atomically; Abort removes the partial one.
 type ShardWriter interface {
 	Write(rows ...Row) error
@@ -46,6 +50,8 @@ func CreateFormat(format, path string, opt WriterOptions) (ShardWriter, error) {
 		return Create(path, opt)
 	case FormatWebDataset:
 		return CreateTar(path)
+	case FormatRecipe:
+		return CreateRecipe(path, opt.PlanID)
 	}
 	return nil, fmt.Errorf("shard %s: unknown format %q", path, format)
 }
@@ -136,7 +142,7 @@ func (w *TarWriter) Write(rows ...Row) error {
 		w.jbuf.Reset()
 		enc := json.NewEncoder(&w.jbuf)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(metaOf(r)); err != nil {
+		if err := enc.Encode(MetaOf(r)); err != nil {
 			return w.fail(err)
 		}
 		if err := w.member(key+".json", bytes.TrimSuffix(w.jbuf.Bytes(), []byte("\n"))); err != nil {
@@ -147,7 +153,8 @@ func (w *TarWriter) Write(rows ...Row) error {
 	return nil
 }
 
-func metaOf(r *Row) WDSMeta {
+// MetaOf returns the metadata columns of a row.
+func MetaOf(r *Row) WDSMeta {
 	return WDSMeta{Label: r.Label, ClassName: r.ClassName, SourceID: r.SourceID, Split: r.Split, PatternID: r.PatternID,
 		Occluder: r.Occluder, Ratio: r.Ratio, X: r.X, Y: r.Y, PairID: r.PairID}
 }

@@ -17,6 +17,8 @@ type WriterOptions struct {
 	// RowGroupBytes flushes a row group once this many image bytes are buffered
 	// (0: DefaultRowGroupBytes), so memory stays bounded whatever the shard size.
 	RowGroupBytes int64
+	// PlanID is the shard set's plan, recorded in recipe shards (FormatRecipe).
+	PlanID string
 }
 
 // Writer writes one Parquet shard under a temporary name in the target's folder and
