@@ -112,8 +112,20 @@ func ReadRecipe(file string) ([]Row, *RecipeMeta, error) {
 		return nil, nil, err
 	}
 	defer sf.close()
+	return readRecipe(file, sf.pf)
+}
+
+func readRecipe(file string, pf *parquet.File) (rows []Row, meta *RecipeMeta, err error) {
+	err = guard(file, func() error {
+		rows, meta, err = readRecipeRecords(file, pf)
+		return err
+	})
+	return rows, meta, err
+}
+
+func readRecipeRecords(file string, pf *parquet.File) ([]Row, *RecipeMeta, error) {
 	var meta *RecipeMeta
-	for _, kv := range sf.pf.Metadata().KeyValueMetadata {
+	for _, kv := range pf.Metadata().KeyValueMetadata {
 		if kv.Key == RecipeMetadataKey {
 			meta = &RecipeMeta{}
 			if err := json.Unmarshal([]byte(kv.Value), meta); err != nil {
@@ -124,10 +136,10 @@ func ReadRecipe(file string) ([]Row, *RecipeMeta, error) {
 	if meta == nil {
 		return nil, nil, fmt.Errorf("%s: not a recipe shard (no %q key in its Parquet metadata)", file, RecipeMetadataKey)
 	}
-	if err := CheckRecipeSchema(sf.pf.Schema()); err != nil {
+	if err := CheckRecipeSchema(pf.Schema()); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
-	r := parquet.NewGenericReader[recipeRecord](sf.pf)
+	r := parquet.NewGenericReader[recipeRecord](pf)
 	defer r.Close()
 	var rows []Row
 	buf := make([]recipeRecord, 256)

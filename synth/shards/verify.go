@@ -149,7 +149,7 @@ func verifyShard(path string, sh LockShard, split string, lock *Lock, wantMeta s
 	if lock.Format == FormatRecipe {
 		return verifyRecipe(path, sh, split, lock, ids, fault)
 	}
-	pf, err := parquet.OpenFile(f, size)
+	pf, err := openParquet(sh.File, f, size)
 	if err != nil {
 		return 0, err
 	}
