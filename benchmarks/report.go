@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/occbench/occbench/internal/atomicfile"
 	"github.com/occbench/occbench/manifests"
@@ -48,8 +49,14 @@ func buildReport(b *Benchmark, profile string, m *manifests.Manifest, results []
 		rep.Rows = append(rep.Rows, r)
 	}
 	if pt != nil {
+		var literature []string
 		for _, pr := range pt.Rows {
 			if pr.Role != "reference" {
+				continue
+			}
+			if pr.Sunglasses != nil || pr.Scarf != nil {
+				// AR literature rows: one number per occluder type, column unknown (tables.yaml).
+				literature = append(literature, fmt.Sprintf("%s %s / %s", pr.Model, fmtOpt(pr.Sunglasses), fmtOpt(pr.Scarf)))
 				continue
 			}
 			r := reports.Row{Model: pr.Model, Role: "reference"}
@@ -63,9 +70,20 @@ func buildReport(b *Benchmark, profile string, m *manifests.Manifest, results []
 			}
 			rep.Rows = append(rep.Rows, r)
 		}
+		if len(literature) > 0 {
+			rep.Notes = append(rep.Notes, "Literature, sunglasses / scarf (not re-run; the paper's sub-column of each number is not recoverable): "+
+				strings.Join(literature, ", ")+".")
+		}
 	}
 	rep.Fill(m.Seed, bootstrapResamples)
 	return rep, nil
+}
+
+func fmtOpt(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", *v)
 }
 
 func paperValues(t *PaperTable, model string) []float64 {
@@ -100,7 +118,10 @@ func cellOf(col string, res *runners.Result, m *manifests.Manifest) (reports.Cel
 		ratio := map[byte]float64{'2': 0.2, '1': 0.1}[col[3]]
 		keep = func(p runners.PatternCount) bool { return p.Ratio == ratio }
 	default:
-		return reports.Cell{}, fmt.Errorf("no rule for column %q", col)
+		if s := res.Set(col); s != nil {
+			return reports.Cell{Parts: []reports.Count{{Correct: int64(s.Correct), Total: int64(s.Total)}}}, nil
+		}
+		return reports.Cell{}, fmt.Errorf("no rule for column %q (and no eval set of that name in the result)", col)
 	}
 	var c reports.Cell
 	for _, p := range res.Patterns {

@@ -27,10 +27,13 @@ type Options struct {
 	Cache   string // stage cache folder (default Out/.cache)
 	Runner  string // go | torch
 	Weights string // paper profile: pretrained weights (safetensors, torchvision names)
-	Force   map[string]bool
-	Workers int
-	Seed    uint64 // 0 = the manifest's seed; another value reruns training with that seed
-	Log     io.Writer
+	// Manifest replaces the profile's manifest (a file or a built-in name); it must define
+	// the sets the benchmark's rows name.
+	Manifest string
+	Force    map[string]bool
+	Workers  int
+	Seed     uint64 // 0 = the manifest's seed; another value reruns training with that seed
+	Log      io.Writer
 	// Train runs one spec and returns its result; the orchestrator does not know the runner.
 	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
 	// Features exports DFVs for fig2 (nil when the runner cannot).
@@ -55,9 +58,6 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s has no profile %q (it has: %s)", b.ID, o.Profile, strings.Join(b.Profiles(), ", "))
 	}
-	if b.Kind == "ar" {
-		return nil, fmt.Errorf("%s (AR faces, real occlusion) is not implemented yet", b.ID)
-	}
 	if o.Out == "" {
 		o.Out = "out"
 	}
@@ -70,6 +70,9 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		}
 	}
 	cache := &StageCache{Root: o.Cache, Force: o.Force, Log: logf}
+	if o.Manifest != "" {
+		ref = o.Manifest
+	}
 	m, err := manifests.Resolve(ref)
 	if err != nil {
 		return nil, err
@@ -106,7 +109,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		if o.Weights == "" {
 			return nil, fmt.Errorf("the paper profile fine-tunes ImageNet-pretrained weights: pass --weights FILE.safetensors (torchvision names)")
 		}
-		init = runners.Init{Kind: "safetensors", Path: o.Weights, Skip: []string{"fc.", "classifier.6."}}
+		init = runners.Init{Kind: "safetensors", Path: o.Weights, Skip: []string{headOf(m.Hyper.Network)}}
 	case m.Hyper.Pretrained == "pool":
 		spec := baseSpec(m, lock.Classes, shardDir, seed)
 		spec.Name = "pretrain"
@@ -145,6 +148,10 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		spec.TrainSet = b.SetName(o.Profile, row.Train)
 		spec.TestSet = b.SetName(o.Profile, row.Test)
 		spec.Eval.Patterns = testPats
+		if b.Kind == "ar" {
+			// Real occlusion: the scenario splits are the columns; nothing is composited.
+			spec.Eval.Sets, spec.Eval.CleanOnly = b.EvalSets, true
+		}
 		if row.Network != "" && o.Profile == ProfilePaper {
 			spec.Network.Arch = row.Network
 		}
@@ -182,7 +189,11 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		if results[i], err = runners.ReadResult(filepath.Join(dir, "result.json")); err != nil {
 			return nil, err
 		}
-		logf("%-10s %-22s clean %.2f  avg occluded %.2f", "model", j.name, 100*results[i].Clean.Accuracy(), 100*results[i].MeanOccludedAccuracy())
+		if b.Kind == "ar" {
+			logf("%-10s %-22s %s", "model", j.name, setsLine(results[i]))
+		} else {
+			logf("%-10s %-22s clean %.2f  avg occluded %.2f", "model", j.name, 100*results[i].Clean.Accuracy(), 100*results[i].MeanOccludedAccuracy())
+		}
 	}
 
 	// Stage 4: the report.
@@ -198,6 +209,11 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if o.Manifest != "" {
+		rep.Comparable = false
+		rep.Notes = append(rep.Notes, fmt.Sprintf("--manifest %s (%s, %dx%d, network %s) replaces the profile's manifest %s: the numbers are not the protocol's.",
+			o.Manifest, m.Name, m.Preprocess.Size, m.Preprocess.Size, m.Hyper.Network, b.Manifests[o.Profile]))
 	}
 	rep.Provenance = reports.Provenance{Commit: gitCommit(), ManifestLock: lock.PlanID[:20], Runner: runnerName(results),
 		Hardware:    fmt.Sprintf("%s, %d threads", cpuName(results), runtime.GOMAXPROCS(0)),
@@ -252,13 +268,45 @@ func neededSets(b *Benchmark, m *manifests.Manifest, profile string) []string {
 			}
 		}
 	}
+	for _, s := range b.EvalSets {
+		want[s] = true
+	}
 	var out []string
 	for _, s := range m.Sets {
 		if want[s.Name] {
 			out = append(out, s.Name)
 		}
 	}
+	for _, s := range m.Scenarios {
+		if want[s.Name] {
+			out = append(out, s.Name)
+		}
+	}
 	return out
+}
+
+// headOf is the classifier's tensor-name prefix of an architecture: ImageNet (or
+// MS-Celeb-1M) weights are imported without it, since the classes differ.
+func headOf(arch string) string {
+	switch arch {
+	case "vgg16":
+		return "classifier.6."
+	case "iresnet50":
+		return "classifier."
+	}
+	return "fc."
+}
+
+// setsLine is a log line of a result's eval.sets accuracies.
+func setsLine(r *runners.Result) string {
+	var b strings.Builder
+	for i, s := range r.Sets {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		fmt.Fprintf(&b, "%s %.2f", s.Name, 100*s.Accuracy())
+	}
+	return b.String()
 }
 
 // subsetIDs returns the ids of the patterns a named subset keeps ("" = all, as nil).

@@ -21,6 +21,12 @@ type PairSet interface {
 	Pair(i int) (clean, occluded *image.NRGBA, err error)
 }
 
+// NamedSplit is a split with its name (the spec's eval.sets).
+type NamedSplit struct {
+	Name string
+	Split
+}
+
 // MemSplit is an in-memory Split.
 type MemSplit struct {
 	Images []*image.NRGBA

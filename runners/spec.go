@@ -57,7 +57,7 @@ type RunSpec struct {
 
 // Network names the architecture.
 type Network struct {
-	Arch       string `json:"arch"` // resnet-mini | resnet18 | resnet50 | vgg16
+	Arch       string `json:"arch"` // resnet-mini | resnet18 | resnet50 | vgg16 | iresnet50 (LResNet50E-IR, PyTorch runner only)
 	NumClasses int    `json:"num_classes"`
 	InputSize  int    `json:"input_size"`      // square input side in pixels
 	Width      int    `json:"width,omitempty"` // resnet-mini: first stage channels (default 16)
@@ -108,6 +108,9 @@ type EvalConfig struct {
 	Patterns  []int `json:"patterns,omitempty"`   // pattern ids; empty = every pattern of the pack
 	// CleanOnly evaluates clean images only (a pretraining run's sanity check).
 	CleanOnly bool `json:"clean_only,omitempty"`
+	// Sets are more test splits, each evaluated as it is (no patterns): AR's real-occlusion
+	// scenarios. Their counts go to Result.Sets, in this order.
+	Sets []string `json:"sets,omitempty"`
 }
 
 // AlphaOr returns alpha or the paper default 0.9.
@@ -167,9 +170,9 @@ func (s *RunSpec) Validate() error {
 		return bad("version", "got %d, this runner reads version %d", s.Version, SpecVersion)
 	}
 	switch s.Network.Arch {
-	case "resnet-mini", "resnet18", "resnet50", "vgg16":
+	case "resnet-mini", "resnet18", "resnet50", "vgg16", "iresnet50":
 	default:
-		return bad("network.arch", "unknown network %q (want resnet-mini, resnet18, resnet50 or vgg16)", s.Network.Arch)
+		return bad("network.arch", "unknown network %q (want resnet-mini, resnet18, resnet50, vgg16 or iresnet50)", s.Network.Arch)
 	}
 	if s.Network.NumClasses < 2 {
 		return bad("network.num_classes", "must be at least 2, got %d", s.Network.NumClasses)
@@ -249,6 +252,13 @@ func (s *RunSpec) Validate() error {
 	if s.Eval.BatchSize < 0 {
 		return bad("eval.batch_size", "must not be negative, got %d", s.Eval.BatchSize)
 	}
+	seen := map[string]bool{}
+	for _, name := range s.Eval.Sets {
+		if name == "" || seen[name] {
+			return bad("eval.sets", "split names must be non-empty and distinct, got %q", s.Eval.Sets)
+		}
+		seen[name] = true
+	}
 	return nil
 }
 
@@ -299,6 +309,22 @@ type PatternCount struct {
 	Count
 }
 
+// SetCount is the count on one extra test split (eval.sets).
+type SetCount struct {
+	Name string `json:"name"`
+	Count
+}
+
+// Set returns the count of the named extra test split, or nil.
+func (r *Result) Set(name string) *SetCount {
+	for i := range r.Sets {
+		if r.Sets[i].Name == name {
+			return &r.Sets[i]
+		}
+	}
+	return nil
+}
+
 // EpochStat is one point of the training curve.
 type EpochStat struct {
 	Epoch    int     `json:"epoch"`
@@ -327,6 +353,7 @@ type Result struct {
 	Spec          *RunSpec       `json:"spec,omitempty"`
 	Clean         Count          `json:"clean"`
 	Patterns      []PatternCount `json:"patterns"`
+	Sets          []SetCount     `json:"sets,omitempty"` // eval.sets, in order
 	Curve         []EpochStat    `json:"curve"`
 	WallSeconds   float64        `json:"wall_seconds"`
 	TrainSeconds  float64        `json:"train_seconds"`

@@ -226,7 +226,7 @@ func (r *Renderer) Rows(j *Job) []shards.Row {
 	add := func(pattern int) {
 		row := shards.Row{Path: fmt.Sprintf("%s/%07d.%s", split, key, r.Enc.Ext()),
 			Label: j.Label, ClassName: r.Classes[j.Label], SourceID: j.Item.ID, Split: split,
-			PatternID: -1, PairID: j.PairID}
+			PatternID: -1, Occluder: j.Item.RealOccluder(), PairID: j.PairID}
 		if pattern >= 0 && pattern < len(r.Pack.Patterns) {
 			p := &r.Pack.Patterns[pattern]
 			row.PatternID, row.Occluder, row.Ratio, row.X, row.Y = pattern, p.Occluder, p.Ratio, p.X, p.Y

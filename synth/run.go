@@ -152,6 +152,12 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 		sp := &plan.Splits[i]
 		ls := shards.LockSplit{Name: sp.Name, Role: sp.Role, Checksum: sp.Checksum, Subset: sp.Subset, AddOccluded: sp.AddOccluded,
 			Images: sp.Images, PlannedRows: sp.Rows}
+		if set := in.Splits.Set(sp.Name); set != nil {
+			ls.ScenarioOf = set.Scenario
+			for _, p := range set.Pairs {
+				ls.RealPairs = append(ls.RealPairs, shards.RealPair{Clean: p.Clean, Occluded: p.Occluded})
+			}
+		}
 		for _, k := range sp.Shards {
 			sh := &plan.Shards[k]
 			ls.Shards = append(ls.Shards, shards.LockShard{ShardInfo: shards.ShardInfo{File: sh.File}, PlannedRows: sh.Rows})

@@ -21,7 +21,12 @@ func goTrain(_ context.Context, spec *runners.RunSpec, dir string) (*runners.Res
 	if err != nil {
 		return nil, err
 	}
-	return gonn.Run(spec, gonn.Data{Train: data.Train, Iop: data.Iop, Test: data.Test, Pack: data.Pack}, dir)
+	return gonn.Run(spec, gonnData(data), dir)
+}
+
+// gonnData hands what sharddata loaded to the Go runner.
+func gonnData(d *sharddata.Data) gonn.Data {
+	return gonn.Data{Train: d.Train, Iop: d.Iop, Test: d.Test, Pack: d.Pack, EvalSets: d.EvalSets}
 }
 
 func newRunCmd() *cobra.Command {
@@ -90,6 +95,7 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 	f.StringVar(&o.Out, "out", "out", "output folder: reports in OUT/BENCHMARK/PROFILE, the stage cache in OUT/.cache")
 	f.StringVar(&o.Runner, "runner", "go", "go (CPU, gorgonia) or torch (PyTorch, GPUs)")
 	f.StringVar(&o.Weights, "weights", "", "paper profile: ImageNet-pretrained weights (.safetensors with torchvision names)")
+	f.StringVar(&o.Manifest, "manifest", "", "run on this manifest (a file or a built-in name) instead of the profile's: your own hyperparameters or a scaled-down copy; it must define the benchmark's sets")
 	f.StringSliceVar(&force, "force", nil, "redo a stage even if cached: synth, pretrain, model or all")
 	f.IntVar(&o.Workers, "workers", 0, "synthesis workers (default: one per CPU)")
 	f.Uint64Var(&o.Seed, "seed", 0, "training seed (default: the manifest's)")

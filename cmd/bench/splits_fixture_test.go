@@ -71,6 +71,8 @@ func TestSplitsOnFixtureLayouts(t *testing.T) {
 		root := sourcestest.AR(t, t.TempDir(), 50, 50)
 		want(t, "ar", splitCounts(t, "ar", root), map[string]int{
 			"trn_c": 700, "iop/classes": 10, "iop/pairs": 420, "tst_s1": 540, "tst_s2": 600, "tst": 1140, "tst90": 1080,
+			"sunglasses_neutral": 190, "sunglasses_all": 570, "scarf_neutral": 190, "scarf_all": 570,
+			"sunglasses_neutral_90": 180, "sunglasses_all_90": 540, "scarf_neutral_90": 180, "scarf_all_90": 540,
 		})
 	})
 	t.Run("oxford102", func(t *testing.T) {

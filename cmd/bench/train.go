@@ -32,7 +32,7 @@ provenance.`,
 			if err != nil {
 				return err
 			}
-			res, err := gonn.Run(spec, gonn.Data{Train: data.Train, Iop: data.Iop, Test: data.Test, Pack: data.Pack}, out)
+			res, err := gonn.Run(spec, gonnData(data), out)
 			if err != nil {
 				return err
 			}

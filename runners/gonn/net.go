@@ -347,6 +347,8 @@ func (b *builder) forward(x *G.Node) error {
 		feat = b.resnet(x, []int{3, 4, 6, 3}, true)
 	case "vgg16":
 		feat = b.vgg16(x)
+	case "iresnet50":
+		return fmt.Errorf("gonn: network iresnet50 (LResNet50E-IR, table5) is only in the PyTorch runner: use --runner torch")
 	default:
 		return fmt.Errorf("gonn: unknown network %q", a.Name)
 	}

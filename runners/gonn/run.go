@@ -19,6 +19,8 @@ type Data struct {
 	Iop   runners.PairSet // the DV flow's pairs (method dfv)
 	Test  runners.Split   // clean test images
 	Pack  *patterns.Pack  // the pattern pack the test images are occluded with
+	// EvalSets are more test splits, evaluated as they are (spec eval.sets).
+	EvalSets []runners.NamedSplit
 }
 
 // Run executes a run spec on data: build the model, initialize it, train, evaluate clean and
@@ -67,6 +69,13 @@ func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, erro
 			return nil, err
 		}
 		res.Clean, res.Patterns = clean, pcs
+	}
+	for _, es := range data.EvalSets {
+		c, _, err := Evaluate(m, es.Split, nil, nil, spec.Eval.BatchSize)
+		if err != nil {
+			return nil, fmt.Errorf("eval set %s: %w", es.Name, err)
+		}
+		res.Sets = append(res.Sets, runners.SetCount{Name: es.Name, Count: c})
 	}
 	res.WallSeconds = time.Since(start).Seconds()
 	res.PeakRSSBytes = PeakRSS()

@@ -12,6 +12,7 @@ import (
 	"github.com/occbench/occbench/internal/atomicfile"
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
+	"github.com/occbench/occbench/runners/sharddata"
 	"github.com/occbench/occbench/synth/shards"
 )
 
@@ -40,6 +41,9 @@ func CacheFromShards(dir string, spec *runners.RunSpec) error {
 		pairs     bool
 	}
 	wants := []want{{testSet, true, false}}
+	for _, name := range spec.Eval.Sets {
+		wants = append(wants, want{name, true, false})
+	}
 	if spec.Epochs > 0 {
 		wants = append(wants, want{spec.TrainSet, false, false})
 		if spec.Method == runners.MethodDFV {
@@ -49,6 +53,19 @@ func CacheFromShards(dir string, spec *runners.RunSpec) error {
 	for _, w := range wants {
 		if _, done := meta.Splits[w.name]; done {
 			continue
+		}
+		if w.pairs {
+			if real := sharddata.RealPairsOf(ds, w.name); real != nil {
+				// Real pairs (AR): both images of every pair, aligned, as WriteCache stores them.
+				pairs, err := sharddata.RealPairs(ds, w.name, real, s)
+				if err != nil {
+					return err
+				}
+				if meta.Splits[w.name], err = putPairs(dir, w.name, s, pairs); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		cs := cacheSplit{Images: fileName(w.name) + ".images.npy", Labels: fileName(w.name) + ".labels.npy"}
 		labels, err := splitToNpy(ds, w.name, w.cleanOnly, filepath.Join(dir, cs.Images), s)

@@ -60,6 +60,17 @@ type LockSplit struct {
 	PlannedRows int         `json:"planned_rows"` // rows planned (before skipped images)
 	Rows        int         `json:"rows"`         // rows written (complete shards)
 	Shards      []LockShard `json:"shards"`
+	// RealPairs are the split's clean/really-occluded pairs by source id (AR): runners pair
+	// the split's rows with them, since nothing is synthesized.
+	RealPairs []RealPair `json:"real_pairs,omitempty"`
+	// ScenarioOf names the test set a scenario split was drawn from (AR: sunglasses_all of tst).
+	ScenarioOf string `json:"scenario_of,omitempty"`
+}
+
+// RealPair links a clean image to a really occluded image of the same class, by source id.
+type RealPair struct {
+	Clean    string `json:"clean"`
+	Occluded string `json:"occluded"`
 }
 
 // LockShard is one shard file; SHA256 is empty while the shard is missing.

@@ -72,6 +72,16 @@ type Item struct {
 	BBox  *image.Rectangle  // CUB bounding box (pixels), nil otherwise
 }
 
+// RealOccluder returns what really occludes the image (AR: "sunglasses" or "scarf", from
+// the "occlusion" attribute), or "" for an unoccluded image or a layout without real
+// occlusion.
+func (it *Item) RealOccluder() string {
+	if o := it.Attrs["occlusion"]; o != "none" {
+		return o
+	}
+	return ""
+}
+
 // Source is one dataset on disk (or in memory).
 type Source interface {
 	Layout() string

@@ -33,7 +33,9 @@ type SetList struct {
 	Classes     []string `json:"classes"`
 	Items       []Entry  `json:"items,omitempty"`
 	Pairs       []Pair   `json:"pairs,omitempty"`
-	Checksum    string   `json:"checksum"`
+	// Scenario names the set a scenario set was drawn from (manifest scenarios).
+	Scenario string `json:"scenario_of,omitempty"`
+	Checksum string `json:"checksum"`
 }
 
 // Entry is one image of a set.
@@ -114,8 +116,43 @@ func Resolve(m *manifests.Manifest, classes []string, items []sources.Item) (*Sp
 		out.Sets = append(out.Sets, *l)
 		fmt.Fprintf(total, "%s %s\n", l.Name, l.Checksum)
 	}
+	for i := range m.Scenarios {
+		l, err := r.resolveScenario(&m.Scenarios[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: scenario %s: %w", m.Name, m.Scenarios[i].Name, err)
+		}
+		out.Sets = append(out.Sets, *l)
+		fmt.Fprintf(total, "%s %s\n", l.Name, l.Checksum)
+	}
 	out.Checksum = hex.EncodeToString(total.Sum(nil))
 	return out, nil
+}
+
+// resolveScenario resolves a scenario (AR: sunglasses neutral, ...) to a test set of its
+// own: the images of its set whose attributes match, so runners evaluate it like any split.
+func (r *resolver) resolveScenario(sc *manifests.Scenario) (*SetList, error) {
+	base := r.sets[sc.Set]
+	if base == nil {
+		return nil, fmt.Errorf("no set %q", sc.Set)
+	}
+	if r.sets[sc.Name] != nil {
+		return nil, fmt.Errorf("a set is already named %q", sc.Name)
+	}
+	l := &SetList{Name: sc.Name, Role: "test", Scenario: sc.Set, Classes: base.Classes}
+	h := sha256.New()
+	fmt.Fprintf(h, "scenario %s of %s\n", sc.Name, sc.Set)
+	for _, e := range base.Items {
+		if matches(r.members[sc.Set][e.ID].Attrs, sc.Where) {
+			l.Items = append(l.Items, e)
+			fmt.Fprintf(h, "item %s\n", e.ID)
+		}
+	}
+	if len(l.Items) == 0 {
+		return nil, fmt.Errorf("no image of set %s matches %v", sc.Set, sc.Where)
+	}
+	l.Checksum = hex.EncodeToString(h.Sum(nil))
+	r.sets[sc.Name] = l
+	return l, nil
 }
 
 func (r *resolver) resolveSet(s *manifests.Set) (*SetList, error) {

@@ -169,8 +169,11 @@ class Pairs:
 
 
 class Data:
-    def __init__(self, train, test, iop, pack):
+    """What a run reads; eval_sets are the spec's eval.sets splits, in order."""
+
+    def __init__(self, train, test, iop, pack, eval_sets=()):
         self.train, self.test, self.iop, self.pack = train, test, iop, pack
+        self.eval_sets = list(eval_sets)
 
 
 def _npy(path):
@@ -213,7 +216,7 @@ def load_cache(cache, spec, pack):
             except KeyError as e:
                 raise DataError(f"tensor cache {cache}: iop pattern {e} is not in the pack") from None
             iop = Pairs(clean, patterns=pats)
-    return Data(train, test, iop, pack)
+    return Data(train, test, iop, pack, [split(n) for n in spec["eval"]["sets"]])
 
 
 def _decode(b):
@@ -300,8 +303,12 @@ def load_shards(shards, spec, pack):
     test = _read_rows(shards, spec["test_set"] or "tst", True)
     iop = None
     if spec["method"] == "dfv" and spec["epochs"] > 0:
+        entry = next((s for s in (lock or {}).get("splits", []) if s["name"] == spec["iop_set"]), {})
+        if entry.get("real_pairs"):
+            raise DataError(f"{shards}: split {spec['iop_set']!r} holds real pairs (AR); read it through the "
+                            "Go launcher's tensor cache (bench ... --runner torch, or --data CACHE)")
         clean = _read_rows(shards, spec["iop_set"], True)
         ids = _subset_ids(lock, spec["iop_set"], pack) if lock else [p["id"] for p in pack.patterns]
         byid = pack.by_id()
         iop = Pairs(clean, patterns=[byid[i] for i in ids])
-    return Data(train, test, iop, pack)
+    return Data(train, test, iop, pack, [_read_rows(shards, n, True) for n in spec["eval"]["sets"]])

@@ -153,6 +153,16 @@ def main(argv=None):
     res["clean"] = count(clean, K)
     res["patterns"] = [dict({"id": p["id"], "name": p["name"], "ratio": p["ratio"], "position": p["position"]},
                             **count(c, K)) for p, c in zip(pats, per)]
+    sets = []
+    for es in d.eval_sets:
+        try:
+            c, _ = engine.evaluate(model, es, pack, [], K, device, eb, amp, cl, dist, progress)
+        except RuntimeError as e:
+            progress({"event": "error", "kind": "input", "message": f"eval set {es.name}: {e}"})
+            return EXIT_BAD_INPUT
+        sets.append(dict({"name": es.name}, **count(c, K)))
+    if sets:
+        res["sets"] = sets
     res["curve"] = tr.curve
     res["wall_seconds"] = time.time() - t_start
     res["train_seconds"] = tr.seconds

@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from . import SPEC_VERSION
 
-ARCHS = ("resnet-mini", "resnet18", "resnet50", "vgg16")
-# Python-only architectures (the Go contract does not list them yet): iresnet50 is
-# LResNet50E-IR for the AR table, loaded from a user checkpoint.
-EXTRA_ARCHS = ("iresnet50",)
+# The contract's architectures (runners/spec.go); iresnet50 is LResNet50E-IR for the AR
+# table, which only this runner builds.
+ARCHS = ("resnet-mini", "resnet18", "resnet50", "vgg16", "iresnet50")
 
 
 class SpecError(ValueError):
@@ -28,7 +27,8 @@ _SCHED = [("name", "str", False), ("step_size", "int", True), ("gamma", "float",
 _AUG = [("hflip", "bool", True), ("affine_degrees", "float", True),
         ("affine_translate", "float", True), ("crop_scale_min", "float", True)]
 _FREEZE = [("min_channels", "int", False)]
-_EVAL = [("batch_size", "int", True), ("patterns", "[int]", True), ("clean_only", "bool", True)]
+_EVAL = [("batch_size", "int", True), ("patterns", "[int]", True), ("clean_only", "bool", True),
+         ("sets", "[str]", True)]
 _SPEC = [("version", "int", False), ("name", "str", True), ("shards", "str", False),
          ("pattern_pack", "str", False), ("network", _NETWORK, False), ("init", _INIT, False),
          ("method", "str", False), ("alpha", "ptrfloat", True), ("beta", "ptrfloat", True),
@@ -83,16 +83,15 @@ def beta(s):
     return 1.0 if s["beta"] is None else s["beta"]
 
 
-def validate(s, extra_archs=True):
+def validate(s):
     def bad(field, msg):
         raise SpecError(f"run spec: {field}: {msg}")
 
     if s["version"] != SPEC_VERSION:
         bad("version", f"got {s['version']}, this runner reads version {SPEC_VERSION}")
     n = s["network"]
-    archs = ARCHS + (EXTRA_ARCHS if extra_archs else ())
-    if n["arch"] not in archs:
-        bad("network.arch", f'unknown network "{n["arch"]}" (want resnet-mini, resnet18, resnet50 or vgg16)')
+    if n["arch"] not in ARCHS:
+        bad("network.arch", f'unknown network "{n["arch"]}" (want resnet-mini, resnet18, resnet50, vgg16 or iresnet50)')
     if n["num_classes"] < 2:
         bad("network.num_classes", f"must be at least 2, got {n['num_classes']}")
     if n["input_size"] < 8:
@@ -146,6 +145,9 @@ def validate(s, extra_archs=True):
         bad("freeze.min_channels", f"must not be negative, got {s['freeze']['min_channels']}")
     if s["eval"]["batch_size"] < 0:
         bad("eval.batch_size", f"must not be negative, got {s['eval']['batch_size']}")
+    sets = s["eval"]["sets"]
+    if any(not n for n in sets) or len(set(sets)) != len(sets):
+        bad("eval.sets", f"split names must be non-empty and distinct, got {sets}")
     return s
 
 
