@@ -7,48 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
 	"github.com/occbench/occbench/runners/gonn"
 	"github.com/occbench/occbench/runners/sharddata"
 	"github.com/occbench/occbench/synth/sources/sourcestest"
 )
-
-// arTestManifest is the embedded AR manifest scaled to a CPU test: 32 px, resnet-mini,
-// two epochs. Sets, pairs and scenarios are the paper's.
-func arTestManifest(t *testing.T, dir string) string {
-	t.Helper()
-	src, err := manifests.EmbeddedSource("ar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(src)
-	for _, r := range [][2]string{
-		{"  size: 112\n", "  size: 32\n"},
-		{"  input_size: 112\n", "  input_size: 32\n"},
-		{"  epochs: 20 ", "  epochs: 2 "},
-		{"  lr: 0.001 ", "  lr: 0.01 "},
-	} {
-		if !strings.Contains(text, r[0]) {
-			t.Fatalf("ar.yaml has no %q", r[0])
-		}
-		text = strings.Replace(text, r[0], r[1], 1)
-	}
-	i := strings.Index(text, "  network: iresnet50")
-	if i < 0 {
-		t.Fatal("ar.yaml names no iresnet50 network")
-	}
-	j := strings.Index(text[i:], "\n")
-	text = text[:i] + "  network: resnet-mini" + text[i+j:]
-	path := filepath.Join(dir, "ar-test.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := manifests.LoadFile(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // Table 5 end to end on a fixture AR tree with the Go runner: real pairs reach the DV flow,
 // every scenario is a column with the protocol's image count, literature rows are notes.
@@ -58,7 +21,7 @@ func TestTable5OnARFixture(t *testing.T) {
 	}
 	dir := t.TempDir()
 	root := sourcestest.AR(t, filepath.Join(dir, "AR"), 50, 50)
-	mpath := arTestManifest(t, dir)
+	mpath := sourcestest.ARMiniManifest(t, dir)
 	weights := filepath.Join(dir, "pretrained.safetensors")
 	m, err := gonn.NewModel(gonn.Arch{Name: "resnet-mini", NumClasses: 100, InputSize: 32}, 7)
 	if err != nil {

@@ -226,6 +226,7 @@ type event struct {
 	Done     int     `json:"done"`
 	Total    int     `json:"total"`
 	Patterns int     `json:"patterns"`
+	EvalSets int     `json:"eval_sets"`
 	Device   string  `json:"device"`
 	Torch    string  `json:"torch"`
 	World    int     `json:"world"`
@@ -242,7 +243,11 @@ func (e *event) text() string {
 	case "start":
 		return fmt.Sprintf("torch %s on %s (%d process(es), bf16 autocast %v)", e.Torch, e.Device, e.World, e.AMP)
 	case "data":
-		return fmt.Sprintf("data: %d training images, %d Iop pairs, %d test images x (1 + %d patterns)", e.Train, e.Iop, e.Test, e.Patterns)
+		msg := fmt.Sprintf("data: %d training images, %d Iop pairs, %d test images x (1 + %d patterns)", e.Train, e.Iop, e.Test, e.Patterns)
+		if e.EvalSets > 0 {
+			msg += fmt.Sprintf(", %d more test sets", e.EvalSets)
+		}
+		return msg
 	case "resume":
 		return fmt.Sprintf("resuming after epoch %d", e.From)
 	case "step":

@@ -118,7 +118,8 @@ def main(argv=None):
         model.to(memory_format=torch.channels_last)
     progress({"event": "data", "train": len(d.train) if d.train is not None else 0,
               "iop_pairs": len(d.iop) if d.iop is not None else 0, "test": len(d.test),
-              "patterns": len(pack.select(spec["eval"]["patterns"]))})
+              "patterns": 0 if spec["eval"]["clean_only"] else len(pack.select(spec["eval"]["patterns"])),
+              "eval_sets": len(d.eval_sets)})
     tr = engine.Trainer(model, spec, device, dist, amp, cl, progress, args.eval_batch)
     state_path = os.path.join(args.out, "train_state.pt")
     if not args.no_resume and os.path.exists(state_path):
