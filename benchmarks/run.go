@@ -82,6 +82,11 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		seed = o.Seed
 	}
 
+	if o.Profile == ProfilePaper && o.Weights == "" {
+		return nil, fmt.Errorf("the paper profile fine-tunes %s-pretrained %s weights: pass --weights FILE.safetensors (%s tensor names)",
+			m.Hyper.Pretrained, m.Hyper.Network, map[bool]string{true: "insightface", false: "torchvision"}[m.Hyper.Network == "iresnet50"])
+	}
+
 	// Stage 1: synthesize the shards every row reads (clean images; Iop pairs and test
 	// occlusion are composited in memory by the runner).
 	in, err := synth.Load(m, o.Root, "")
@@ -106,9 +111,6 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	init := runners.Init{Kind: "random"}
 	switch {
 	case o.Profile == ProfilePaper:
-		if o.Weights == "" {
-			return nil, fmt.Errorf("the paper profile fine-tunes ImageNet-pretrained weights: pass --weights FILE.safetensors (torchvision names)")
-		}
 		init = runners.Init{Kind: "safetensors", Path: o.Weights, Skip: []string{headOf(m.Hyper.Network)}}
 	case m.Hyper.Pretrained == "pool":
 		spec := baseSpec(m, lock.Classes, shardDir, seed)
