@@ -30,7 +30,7 @@ type Manifest struct {
 // Source says which reader opens the dataset and where it lives by default.
 type Source struct {
 	// Layout names the on-disk reader: caltech101, ilsvrc2012, oxford102, cub200, ar,
-	// fashion-mnist or builtin.
+	// fashion-mnist, builtin or builtin-ar.
 	Layout string `yaml:"layout"`
 	// Root is the default dataset folder; --root and OCCBENCH_ROOT_<NAME> override it.
 	Root string `yaml:"root"`
@@ -40,11 +40,13 @@ type Source struct {
 	Builtin *BuiltinSource `yaml:"builtin"`
 }
 
-// BuiltinSource sizes the procedural demo dataset.
+// BuiltinSource sizes the procedural demo datasets: classes and per_class for builtin,
+// subjects (per gender) for builtin-ar.
 type BuiltinSource struct {
 	Classes  int `yaml:"classes"`
 	PerClass int `yaml:"per_class"`
 	Size     int `yaml:"size"`
+	Subjects int `yaml:"subjects"`
 }
 
 // Prep is the preprocessing shared by synthesis and evaluation.

@@ -9,7 +9,7 @@ import (
 )
 
 // Layouts are the source readers a manifest may name.
-var Layouts = []string{"caltech101", "ilsvrc2012", "oxford102", "cub200", "ar", "fashion-mnist", "builtin"}
+var Layouts = []string{"caltech101", "ilsvrc2012", "oxford102", "cub200", "ar", "fashion-mnist", "builtin", "builtin-ar"}
 
 // Roles of a set.
 var Roles = []string{"train", "test", "pairs", "classes"}
@@ -68,11 +68,17 @@ func (m *Manifest) validate() *Error {
 		return bad("source.corrupt", "%q must be skip or fail", m.Source.Corrupt)
 	}
 	if b := m.Source.Builtin; b != nil {
-		if m.Source.Layout != "builtin" {
-			return bad("source.builtin", "only allowed with layout builtin")
-		}
-		if b.Classes < 2 || b.PerClass < 1 || b.Size < 16 {
-			return bad("source.builtin", "needs classes >= 2, per_class >= 1 and size >= 16")
+		switch m.Source.Layout {
+		case "builtin":
+			if b.Classes < 2 || b.PerClass < 1 || b.Size < 16 || b.Subjects != 0 {
+				return bad("source.builtin", "needs classes >= 2, per_class >= 1 and size >= 16 (subjects is for builtin-ar)")
+			}
+		case "builtin-ar":
+			if b.Subjects < 1 || b.Subjects > 500 || b.Size < 16 || b.Classes != 0 || b.PerClass != 0 {
+				return bad("source.builtin", "needs subjects in 1..500 and size >= 16 (classes and per_class are for builtin)")
+			}
+		default:
+			return bad("source.builtin", "only allowed with layout builtin or builtin-ar")
 		}
 	}
 	if err := m.validatePrep(); err != nil {

@@ -14,7 +14,7 @@ import (
 func OpenSource(m *manifests.Manifest, rootFlag string) (sources.Source, error) {
 	opt := sources.Options{}
 	if b := m.Source.Builtin; b != nil {
-		opt.Builtin = sources.BuiltinOptions{Classes: b.Classes, PerClass: b.PerClass, Size: b.Size}
+		opt.Builtin = sources.BuiltinOptions{Classes: b.Classes, PerClass: b.PerClass, Size: b.Size, Subjects: b.Subjects}
 	}
 	opt.Builtin.Seed = m.Seed
 	src, err := sources.Open(m.Source.Layout, m.DatasetRoot(rootFlag), opt)

@@ -24,7 +24,8 @@ var BuiltinShapes = []string{"circle", "square", "triangle", "cross", "ring", "s
 type BuiltinOptions struct {
 	Classes  int    // number of classes, the first N of BuiltinShapes (default and max 10)
 	PerClass int    // images per class (default 60); the first 80% of each class are "train", the rest "test"
-	Size     int    // image side in pixels (default 64, min 16, max 1024)
+	Size     int    // image side in pixels (default 64, min 16, max 1024; builtin-ar: default 32)
+	Subjects int    // builtin-ar: subjects per gender (default 20, max 500)
 	Seed     uint64 // every pixel derives from the seed through internal/keyed
 }
 

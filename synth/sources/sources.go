@@ -58,6 +58,11 @@ const (
 	// LayoutBuiltin: a procedural dataset (no files) of 10 textured shape classes, see
 	// BuiltinOptions. Attrs["split"] = train (first 80% of each class) | test.
 	LayoutBuiltin = "builtin"
+	// LayoutBuiltinAR: a procedural stand-in for the AR faces (no files): BuiltinOptions.
+	// Subjects men and women (M-001 .. W-0nn), 26 images each in the AR numbering and with
+	// LayoutAR's attributes, sunglasses and scarves painted into images 8-13 and 21-26.
+	// Item IDs are the AR file names without extension (M-001-08).
+	LayoutBuiltinAR = "builtin-ar"
 )
 
 // DefaultMaxPixels is the decompression-bomb guard used when Options.MaxPixels is 0.
@@ -113,15 +118,15 @@ var ErrUnknownLayout = errors.New("unknown layout")
 
 // Layouts returns the layout names Open accepts, sorted.
 func Layouts() []string {
-	l := []string{LayoutCaltech101, LayoutILSVRC2012, LayoutOxford102, LayoutCUB200, LayoutAR, LayoutFashionMNIST, LayoutBuiltin}
+	l := []string{LayoutCaltech101, LayoutILSVRC2012, LayoutOxford102, LayoutCUB200, LayoutAR, LayoutFashionMNIST, LayoutBuiltin, LayoutBuiltinAR}
 	sort.Strings(l)
 	return l
 }
 
 // Open opens the dataset at root in the given layout. Root may be "" for fashion-mnist
-// (the Debian copy, else the download cache) and is ignored for builtin.
+// (the Debian copy, else the download cache) and is ignored for builtin and builtin-ar.
 func Open(layout, root string, opt Options) (Source, error) {
-	if layout != LayoutBuiltin && layout != LayoutFashionMNIST && root == "" {
+	if layout != LayoutBuiltin && layout != LayoutBuiltinAR && layout != LayoutFashionMNIST && root == "" {
 		return nil, fmt.Errorf("%s: no root folder given", layout)
 	}
 	switch layout {
@@ -139,6 +144,8 @@ func Open(layout, root string, opt Options) (Source, error) {
 		return openFashionMNIST(root, opt)
 	case LayoutBuiltin:
 		return newBuiltin(opt.Builtin)
+	case LayoutBuiltinAR:
+		return newBuiltinAR(opt.Builtin)
 	}
 	return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownLayout, layout, Layouts())
 }
