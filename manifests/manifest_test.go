@@ -96,6 +96,10 @@ func TestBadManifests(t *testing.T) {
 		{"alpha", "alpha: 0.9", "alpha: 1.9", `bad.yaml:12: hyper.alpha: 1.9 must be in [0, 1]`},
 		{"no occluders", "occluders: {builtin: procedural}", "occluders: {}", `occluders: name exactly one of`},
 		{"two docs", "hyper: {alpha: 0.9, beta: 1}\n", "hyper: {alpha: 0.9, beta: 1}\n---\nname: x\n", `more than one YAML document`},
+		{"dash in a set name", "  - name: trn\n", "  - name: trn-a\n", `bad.yaml:6: sets[0].name: "trn-a" is not a valid set name`},
+		{"dash in a scenario", "hyper:", "scenarios: [{name: sun-all, set: trn, where: {split: train}}]\nhyper:", `scenarios[0].name: "sun-all" is not a valid scenario name`},
+		{"scenario named like a set", "hyper:", "scenarios: [{name: trn, set: trn, where: {split: train}}]\nhyper:", `scenarios[0].name: "trn" is already a set's name`},
+		{"builtin-ar with classes", "layout: builtin}", "layout: builtin-ar, builtin: {classes: 3, per_class: 2, size: 32}}", `needs subjects in 1..500`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -19,6 +19,10 @@ var PositionKinds = []string{"center", "random", "explicit", "preset"}
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
+// splitNameRE is a set or scenario name: each becomes a split of the shard set, and
+// Hugging Face split names are \w+ (no '-').
+var splitNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
+
 func (m *Manifest) applyDefaults() {
 	if m.Source.Corrupt == "" {
 		m.Source.Corrupt = "skip"
@@ -92,8 +96,11 @@ func (m *Manifest) validate() *Error {
 	}
 	for i, s := range m.Scenarios {
 		f := fmt.Sprintf("scenarios[%d]", i)
-		if !nameRE.MatchString(s.Name) {
-			return bad(f+".name", "%q is not a valid name", s.Name)
+		if !splitNameRE.MatchString(s.Name) {
+			return bad(f+".name", "%q is not a valid scenario name (lowercase letters, digits and _: it names a split, and Hugging Face split names cannot hold '-')", s.Name)
+		}
+		if m.SetByName(s.Name) != nil {
+			return bad(f+".name", "%q is already a set's name", s.Name)
 		}
 		if m.SetByName(s.Set) == nil {
 			return bad(f+".set", "no set %q defined", s.Set)
@@ -164,8 +171,8 @@ func (m *Manifest) validateSets() *Error {
 	}
 	for i, s := range m.Sets {
 		f := fmt.Sprintf("sets[%d]", i)
-		if !nameRE.MatchString(s.Name) {
-			return bad(f+".name", "%q is not a valid set name", s.Name)
+		if !splitNameRE.MatchString(s.Name) {
+			return bad(f+".name", "%q is not a valid set name (lowercase letters, digits and _: it names a split, and Hugging Face split names cannot hold '-')", s.Name)
 		}
 		if _, dup := seen[s.Name]; dup {
 			return bad(f+".name", "set %q defined twice", s.Name)

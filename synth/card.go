@@ -30,7 +30,7 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 		}
 		b.WriteString("  splits:\n")
 		for _, s := range lock.Splits {
-			fmt.Fprintf(&b, "  - name: %s\n    num_examples: %d\n", s.Name, s.PlannedRows)
+			fmt.Fprintf(&b, "  - name: %s\n    num_examples: %d\n", s.Name, cardRows(lock, &s))
 		}
 	}
 	b.WriteString("tags:\n- occlusion\n- occbench\n---\n\n")
@@ -45,7 +45,7 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 		if occ != "" && s.AddOccluded != "" {
 			occ = s.AddOccluded + " x " + s.Subset
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s |\n", s.Name, s.Role, s.Images, s.PlannedRows, occ)
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s |\n", s.Name, s.Role, s.Images, cardRows(lock, &s), occ)
 	}
 	if lock.Format == shards.FormatRecipe {
 		b.WriteString("\nRecipe shards: every column of the Parquet layout except the pixels (`path` instead of\n")
@@ -67,6 +67,15 @@ func Card(m *manifests.Manifest, lock *shards.Lock) []byte {
 	b.WriteString("(rows of a split with the same pair_id are renderings of the same source image).\n\n")
 	b.WriteString("```python\nfrom datasets import load_dataset\nds = load_dataset(\"parquet\", data_dir=\"data\")  # or load_dataset(\"path/to/this/folder\")\n```\n")
 	return b.Bytes()
+}
+
+// cardRows is a split's row count for the card: the rows written once every shard is
+// there (skipped source images excluded), the planned rows before.
+func cardRows(lock *shards.Lock, s *shards.LockSplit) int {
+	if lock.Complete {
+		return s.Rows
+	}
+	return s.PlannedRows
 }
 
 // yamlQuote single-quotes a YAML scalar.

@@ -242,6 +242,11 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if complete { // the card now counts the rows written, without skipped images
+		if err := atomicfile.Write(filepath.Join(out, shards.CardFile), Card(in.Manifest, lock)); err != nil {
+			return nil, err
+		}
+	}
 	sum.Complete = complete
 	sum.Elapsed = time.Since(start)
 	if s := sum.Elapsed.Seconds(); s > 0 {

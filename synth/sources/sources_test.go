@@ -6,10 +6,12 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"sort"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/synth/preprocess"
 	"github.com/occbench/occbench/synth/sources"
 	"github.com/occbench/occbench/synth/sources/sourcestest"
@@ -63,8 +65,11 @@ func wantErr(t *testing.T, err error, parts ...string) {
 }
 
 func TestLayouts(t *testing.T) {
-	if len(sources.Layouts()) != 7 {
-		t.Fatal(sources.Layouts())
+	// Every layout a manifest may name opens here, and no other.
+	want := append([]string(nil), manifests.Layouts...)
+	sort.Strings(want)
+	if got := sources.Layouts(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("sources.Layouts() = %v, manifests accept %v", got, want)
 	}
 	_, err := sources.Open("nope", t.TempDir(), sources.Options{})
 	if !errors.Is(err, sources.ErrUnknownLayout) {

@@ -135,9 +135,6 @@ func (r *resolver) resolveScenario(sc *manifests.Scenario) (*SetList, error) {
 	if base == nil {
 		return nil, fmt.Errorf("no set %q", sc.Set)
 	}
-	if r.sets[sc.Name] != nil {
-		return nil, fmt.Errorf("a set is already named %q", sc.Name)
-	}
 	l := &SetList{Name: sc.Name, Role: "test", Scenario: sc.Set, Classes: base.Classes}
 	h := sha256.New()
 	fmt.Fprintf(h, "scenario %s of %s\n", sc.Name, sc.Set)
