@@ -477,6 +477,10 @@ func TestCorruptImages(t *testing.T) {
 	if sk := lock.Splits[0].Shards[0].Skipped; len(sk) != 1 {
 		t.Errorf("lock lists skipped %+v", sk)
 	}
+	card, _ := os.ReadFile(filepath.Join(out, shards.CardFile))
+	if want := fmt.Sprintf("num_examples: %d\n", len(ids)-1); !strings.Contains(string(card), want) {
+		t.Errorf("the card does not say %q:\n%s", want, card)
+	}
 	strict := t.TempDir()
 	_, err := Run(context.Background(), in, Options{Out: strict, Sets: []string{"tst_x"}, Strict: true})
 	if err == nil || !strings.Contains(err.Error(), ids[3].ID) {
