@@ -616,6 +616,35 @@ func TestDuckDBReadsShards(t *testing.T) {
 	in := mustDemo(t)
 	out := t.TempDir()
 	run(t, in, Options{Out: out, Occluded: true, RowsPerShard: 100})
+	checkDuckDB(t, out)
+}
+
+// The mini profile's data: bench synth fashion-mnist writes verified shards that DuckDB
+// reads with the lock's counts (the done-when, on the real dataset).
+func TestDuckDBReadsFashionMNIST(t *testing.T) {
+	if _, err := os.Stat("/usr/share/datasets/fashion-mnist"); err != nil {
+		t.Skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+	}
+	m, err := manifests.Resolve("fashion-mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Load(m, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	s := run(t, in, Options{Out: out, Workers: 2})
+	if rep := verifyOK(t, out); rep.Rows != s.Rows || s.Rows < 5000 {
+		t.Fatalf("verified %d rows, synth wrote %d", rep.Rows, s.Rows)
+	}
+	checkDuckDB(t, out)
+}
+
+// checkDuckDB reads a Parquet shard set with DuckDB and checks splits, counts, columns,
+// image magic and the huggingface metadata against the lock.
+func checkDuckDB(t *testing.T, out string) {
+	t.Helper()
 	res := duckdb(t, "duckdb_read.js", out)
 	var got struct {
 		Splits []struct {
