@@ -120,6 +120,9 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		spec.Epochs = m.Hyper.PretrainEpochs
 		spec.Optimizer.LR = m.Hyper.PretrainLR
 		spec.Eval.CleanOnly = true
+		// Pretraining stands in for ImageNet (or MS-Celeb-1M) training: every layer learns.
+		// hyper.train_min_channels is the fine-tuning rule only.
+		spec.Freeze = runners.Freeze{}
 		key, err := Key(lock.PlanID, spec.Hash())
 		if err != nil {
 			return nil, err

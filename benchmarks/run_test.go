@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
 )
 
@@ -163,5 +164,35 @@ func TestTSNEFigure(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "fig2", "demo", "figure1.png")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The pretraining stage trains every layer, whatever the fine-tuning freeze rule says.
+func TestPretrainTrainsEveryLayer(t *testing.T) {
+	src, err := manifests.EmbeddedSource("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(src), "train_min_channels: 0", "train_min_channels: 64", 1)
+	if text == string(src) {
+		t.Fatal("demo.yaml has no train_min_channels: 0")
+	}
+	path := filepath.Join(t.TempDir(), "demo-frozen.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	freeze := map[string]int{}
+	fake := fakeTrain(t, &calls)
+	train := func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+		freeze[spec.Name] = spec.Freeze.MinChannels
+		return fake(ctx, spec, dir)
+	}
+	b, _ := Get("demo")
+	if _, err := Run(context.Background(), b, Options{Out: t.TempDir(), Manifest: path, Train: train}); err != nil {
+		t.Fatal(err)
+	}
+	if freeze["pretrain"] != 0 || freeze["ResNet18"] != 64 || freeze["ResNet18-Full"] != 64 {
+		t.Errorf("freeze.min_channels per run: %v; want 0 for pretrain, 64 for the fine-tuned rows", freeze)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"image"
 	"os"
 	"path/filepath"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
