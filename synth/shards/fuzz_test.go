@@ -14,21 +14,27 @@ var fuzzRows = []Row{
 		PatternID: 3, Occluder: "apple", Ratio: 0.2, X: 5, Y: 7, PairID: 1},
 }
 
-// seedShard writes one shard of a format with fuzzRows and returns its bytes.
-func seedShard(f *testing.F, format string) []byte {
-	f.Helper()
-	path := filepath.Join(f.TempDir(), ShardFileName("tst", 0, 1, format))
+// writeShard writes fuzzRows as one shard of a format under dir and returns its path.
+func writeShard(tb testing.TB, dir, format string) string {
+	tb.Helper()
+	path := filepath.Join(dir, ShardFileName("tst", 0, 1, format))
 	w, err := CreateFormat(format, path, WriterOptions{Classes: []string{"cat", "čaj"}, PlanID: "p"})
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := w.Write(fuzzRows...); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	if _, err := w.Close(); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	data, err := os.ReadFile(path)
+	return path
+}
+
+// seedShard returns the bytes of one shard of a format holding fuzzRows.
+func seedShard(f *testing.F, format string) []byte {
+	f.Helper()
+	data, err := os.ReadFile(writeShard(f, f.TempDir(), format))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -84,18 +90,9 @@ func FuzzTarShard(f *testing.F) {
 func TestFuzzSeedsRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	for _, format := range []string{FormatParquet, FormatRecipe, FormatWebDataset} {
-		path := filepath.Join(dir, ShardFileName("tst", 0, 1, format))
-		w, err := CreateFormat(format, path, WriterOptions{Classes: []string{"cat", "čaj"}, PlanID: "p"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(fuzzRows...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		path := writeShard(t, dir, format)
 		var rows []Row
+		var err error
 		switch format {
 		case FormatParquet:
 			rows, _, err = ReadFile(path)
