@@ -8,7 +8,7 @@
 //	                                   tool version, per-shard SHA-256 and row counts
 //	OUT/patterns/patterns.json         the pattern pack (table + pre-scaled occluders)
 //	OUT/patterns/occluders/*.png
-//	OUT/data/{split}-{i:05d}-of-{n:05d}.parquet
+//	OUT/data/{split}-{i:05d}-of-{n:05d}.parquet   (or .tar: WebDataset; .recipe.parquet: recipe)
 //	OUT/.occbench/plan.json            plan identity (refuses another manifest's output)
 //	OUT/.occbench/shards/{file}.json   one receipt per completed shard (resume, lock)
 //
@@ -21,6 +21,9 @@
 // key-value metadata holds `huggingface` = {"info": {"features": {...}}} exactly as
 // datasets' ArrowWriter writes it, so datasets.load_dataset("parquet", ...) decodes the
 // image column without help.
+//
+// Recipe shards (FormatRecipe, recipe.go) hold the same columns with `path` in place of the
+// image struct and no pixels; WebDataset shards (webdataset.go) one sample per row.
 //
 // The reader side (Open, Dataset, Split, Row.Decode) is what runners use to load images.
 package shards
