@@ -93,7 +93,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	sopt := synth.Options{Sets: neededSets(b, m, o.Profile), Workers: o.Workers, Version: "occbench"}
+	sopt := synth.Options{Sets: neededSets(b, m, o.Profile), Workers: o.Workers, Version: "occbench", Variant: b.SynthVariant}
 	_, lock, err := synth.Prepare(in, &sopt)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
+	"github.com/occbench/occbench/synth/shards"
 )
 
 // fakeTrain stands in for a runner: it checks the spec it gets and returns counts that
@@ -194,5 +195,65 @@ func TestPretrainTrainsEveryLayer(t *testing.T) {
 	}
 	if freeze["pretrain"] != 0 || freeze["ResNet18"] != 64 || freeze["ResNet18-Full"] != 64 {
 		t.Errorf("freeze.min_channels per run: %v; want 0 for pretrain, 64 for the fine-tuned rows", freeze)
+	}
+}
+
+// Table 8 keeps the test occluders out of training: the occluded training images and the DV
+// pairs use the first grid row only, the occluded test set rows two and three.
+func TestTable8CrossPattern(t *testing.T) {
+	b, _ := Get("table8")
+	var calls atomic.Int32
+	fake := fakeTrain(t, &calls)
+	specs := map[string]*runners.RunSpec{}
+	train := func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+		specs[spec.Name] = spec
+		return fake(ctx, spec, dir)
+	}
+	if _, err := Run(context.Background(), b, Options{Profile: ProfileDemo, Out: t.TempDir(), Train: train}); err != nil {
+		t.Fatal(err)
+	}
+	f, ff := specs["ResNet50 F"], specs["ResNet50 F-Full"]
+	if f == nil || ff == nil {
+		t.Fatalf("runs: %v", specs)
+	}
+	ds, err := shards.Open(f.Shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack, err := ds.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(id int) int { return pack.Patterns[id].Row }
+	sp, err := ds.Split(f.TrainSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	occluded := 0
+	sp.Each(func(_ int, r *shards.Row) error {
+		if !r.Clean() {
+			occluded++
+			if row(r.PatternID) != 1 {
+				t.Errorf("training row %s uses pattern %d of grid row %d", r.Path, r.PatternID, row(r.PatternID))
+			}
+		}
+		return nil
+	})
+	if occluded != 15*80 {
+		t.Errorf("%d occluded training rows, want 15 images x 80 first-row patterns", occluded)
+	}
+	for _, id := range ff.IopPatterns {
+		if row(id) != 1 {
+			t.Errorf("Iop pattern %d is in grid row %d", id, row(id))
+		}
+	}
+	if len(ff.IopPatterns) != 80 || len(f.Eval.Patterns) != 160 {
+		t.Errorf("%d Iop patterns (want 80), %d test patterns (want 160)", len(ff.IopPatterns), len(f.Eval.Patterns))
+	}
+	for _, id := range f.Eval.Patterns {
+		if row(id) == 1 {
+			t.Errorf("test pattern %d is in the training row", id)
+		}
 	}
 }
