@@ -358,9 +358,18 @@ func runnerName(rs []*runners.Result) string {
 	return ""
 }
 
+// cpuName is the hardware of the first result: its accelerator and host, or its processor.
 func cpuName(rs []*runners.Result) string {
-	if len(rs) > 0 && rs[0] != nil && rs[0].Provenance.CPU != "" {
-		return rs[0].Provenance.CPU
+	if len(rs) == 0 || rs[0] == nil {
+		return runtime.GOARCH
 	}
-	return runtime.GOARCH
+	p := rs[0].Provenance
+	host := p.CPU
+	if host == "" {
+		host = runtime.GOARCH
+	}
+	if p.Device != "" {
+		return p.Device + " (host " + host + ")"
+	}
+	return host
 }

@@ -257,3 +257,14 @@ func TestTable8CrossPattern(t *testing.T) {
 		}
 	}
 }
+
+func TestHardwareNamesDeviceAndHost(t *testing.T) {
+	gpu := &runners.Result{Provenance: runners.Provenance{CPU: "Intel Xeon", Device: "NVIDIA H200 x8"}}
+	cpu := &runners.Result{Provenance: runners.Provenance{CPU: "AMD EPYC"}}
+	if got := cpuName([]*runners.Result{gpu}); got != "NVIDIA H200 x8 (host Intel Xeon)" {
+		t.Errorf("gpu run: %q", got)
+	}
+	if got := cpuName([]*runners.Result{cpu}); got != "AMD EPYC" {
+		t.Errorf("cpu run: %q", got)
+	}
+}

@@ -340,9 +340,13 @@ type Provenance struct {
 	Runner    string `json:"runner"` // "go-gorgonia" | "pytorch"
 	Commit    string `json:"commit,omitempty"`
 	GoVersion string `json:"go_version,omitempty"`
-	CPU       string `json:"cpu,omitempty"`
+	CPU       string `json:"cpu,omitempty"` // the host processor
 	Threads   int    `json:"threads,omitempty"`
 	BLAS      string `json:"blas,omitempty"`
+	// Device is the accelerator the run used ("NVIDIA H200 x8"), empty on the CPU.
+	Device string `json:"device,omitempty"`
+	// Framework is the deep-learning stack ("torch 2.11.0+cu130, cuda 13.0, cudnn 91900").
+	Framework string `json:"framework,omitempty"`
 	Started   string `json:"started,omitempty"` // RFC 3339
 }
 

@@ -348,8 +348,13 @@ func TestNaNStops(t *testing.T) {
 	if !errors.As(err, &ne) || ne.Epoch != 1 || ne.Step != 2 || math.IsNaN(ne.LastFinite) {
 		t.Fatalf("got %v", err)
 	}
-	if !strings.Contains(err.Error(), "step 2") || !strings.Contains(err.Error(), "last finite loss") {
+	if !strings.Contains(err.Error(), "step 2") || !strings.Contains(err.Error(), "last finite loss") || strings.Contains(err.Error(), DVHint) {
 		t.Fatalf("message: %v", err)
+	}
+	// A DFV run's message points at the DV flow's usual cause.
+	ne.DFV = true
+	if !strings.HasSuffix(ne.Error(), DVHint) {
+		t.Errorf("dfv message lacks the hint: %v", ne)
 	}
 }
 

@@ -39,10 +39,18 @@ type NaNError struct {
 	Epoch, Step int     // 1-based epoch, 0-based step within it
 	Loss        float64 // the non-finite loss
 	LastFinite  float64 // the last finite loss (NaN if none)
+	DFV         bool    // method dfv: the message points at the DV flow's usual cause
 }
 
+// DVHint is appended to a DFV run's non-finite-loss message (both runners say it).
+const DVHint = "; the DV flow runs batch norm on running statistics, so initial weights whose statistics were never trained (random init) give exploding DVs: start DFV from a trained checkpoint"
+
 func (e *NaNError) Error() string {
-	return fmt.Sprintf("training stopped: loss is %v at epoch %d step %d (last finite loss %v)", e.Loss, e.Epoch, e.Step, e.LastFinite)
+	msg := fmt.Sprintf("training stopped: loss is %v at epoch %d step %d (last finite loss %v)", e.Loss, e.Epoch, e.Step, e.LastFinite)
+	if e.DFV {
+		msg += DVHint
+	}
+	return msg
 }
 
 // Trainer runs the classical or the DFV trainer of PROTOCOL.md section 1 on a model.
@@ -266,7 +274,7 @@ func (t *Trainer) Epoch(e int, train runners.Split, iop runners.PairSet, last *f
 		}
 		loss := g.Loss()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return st, &NaNError{Epoch: e + 1, Step: step, Loss: loss, LastFinite: *last}
+			return st, &NaNError{Epoch: e + 1, Step: step, Loss: loss, LastFinite: *last, DFV: dfv}
 		}
 		*last = loss
 		lossSum += loss * float64(hi-lo)

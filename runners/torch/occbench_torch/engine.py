@@ -16,11 +16,16 @@ from . import augment, keyed, models
 from . import spec as specmod
 
 
+# gonn.DVHint: appended to a DFV run's non-finite-loss message.
+DV_HINT = ("; the DV flow runs batch norm on running statistics, so initial weights whose statistics "
+           "were never trained (random init) give exploding DVs: start DFV from a trained checkpoint")
+
+
 class NaNError(RuntimeError):
-    def __init__(self, epoch, step, loss, last):
+    def __init__(self, epoch, step, loss, last, dfv=False):
         self.epoch, self.step, self.loss, self.last = epoch, step, loss, last
         super().__init__(f"training stopped: loss is {go_v(loss)} at epoch {epoch} step {step} "
-                         f"(last finite loss {go_v(last)})")
+                         f"(last finite loss {go_v(last)})" + (DV_HINT if dfv else ""))
 
 
 def go_v(f):
@@ -231,7 +236,7 @@ class Trainer:
             loss = float(gl) / bsz
             if not math.isfinite(loss):
                 self.opt.zero_grad(set_to_none=True)
-                raise NaNError(e + 1, step, loss, self.last)
+                raise NaNError(e + 1, step, loss, self.last, self.spec["method"] == "dfv")
             self.last = loss
             self.opt.step()
             self.opt.zero_grad(set_to_none=True)

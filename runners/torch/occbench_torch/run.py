@@ -34,13 +34,13 @@ def cpu_model():
 
 
 def provenance(device, started, dist):
-    blas = f"torch {torch.__version__}"
-    cpu = cpu_model()
+    framework = f"torch {torch.__version__}"
+    out = {"runner": "pytorch", "cpu": cpu_model(), "threads": torch.get_num_threads(), "started": started}
     if device.type == "cuda":
-        blas += f", cuda {torch.version.cuda}, cudnn {torch.backends.cudnn.version()}"
-        cpu = f"{torch.cuda.get_device_name(device)} x{dist.world}" + f" (host {cpu})"
-    return {"runner": "pytorch", "cpu": cpu, "threads": torch.get_num_threads(), "blas": blas,
-            "started": started}
+        framework += f", cuda {torch.version.cuda}, cudnn {torch.backends.cudnn.version()}"
+        out["device"] = f"{torch.cuda.get_device_name(device)} x{dist.world}"
+    out["framework"] = framework
+    return out
 
 
 def count(pair, K):
