@@ -27,7 +27,7 @@ import (
 type Options struct {
 	Out      string
 	Sets     []string
-	Format   string // parquet (default), webdataset (tar shards) or recipe (metadata only, see Render)
+	Format   string // parquet (default), webdataset (tar shards) or recipe (no pixels; see RenderRecipe)
 	Encode   string // png or jpeg; "" = the manifest's output.encode
 	Codec    string // go (default) or turbo (libjpeg-turbo, build tag turbojpeg)
 	Occluded bool   // materialize the occluded rows of pairs sets
