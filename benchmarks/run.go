@@ -111,7 +111,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	init := runners.Init{Kind: "random"}
 	switch {
 	case o.Profile == ProfilePaper:
-		init = runners.Init{Kind: "safetensors", Path: o.Weights, Skip: []string{headOf(m.Hyper.Network)}}
+		init = runners.Init{Kind: "safetensors", Path: o.Weights} // Skip: each row's head, below
 	case m.Hyper.Pretrained == "pool":
 		spec := baseSpec(m, lock.Classes, shardDir, seed)
 		spec.Name = "pretrain"
@@ -159,6 +159,9 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 		}
 		if row.Network != "" && o.Profile == ProfilePaper {
 			spec.Network.Arch = row.Network
+		}
+		if o.Profile == ProfilePaper {
+			spec.Init.Skip = []string{headOf(spec.Network.Arch)} // table9's VGG16 rows: classifier.6.
 		}
 		if row.Method == runners.MethodDFV {
 			spec.IopSet = b.SetName(o.Profile, row.Iop)

@@ -268,3 +268,58 @@ func TestHardwareNamesDeviceAndHost(t *testing.T) {
 		t.Errorf("cpu run: %q", got)
 	}
 }
+
+// The paper profile imports pretrained weights without each row's own classifier head:
+// table9's VGG16 rows skip classifier.6., ResNet rows fc., table5's iresnet50 classifier.
+func TestPaperImportSkipsEachRowsHead(t *testing.T) {
+	weights := filepath.Join(t.TempDir(), "w.safetensors")
+	os.WriteFile(weights, []byte("x"), 0o644)
+	for _, c := range []struct {
+		bench, manifest string
+		want            map[string]string
+	}{
+		{"table9", "demo", map[string]string{"VGG16 C": "classifier.6.", "VGG16 F-Full": "classifier.6."}},
+		{"table7", "demo", map[string]string{"ResNet50 F": "fc."}},
+		{"table5", "demo-ar", map[string]string{"LResNet50E-IR F": "classifier."}},
+	} {
+		b, _ := Get(c.bench)
+		var calls atomic.Int32
+		fake := fakeTrain(t, &calls)
+		skips := map[string]string{}
+		train := func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+			skips[spec.Name] = strings.Join(spec.Init.Skip, ",")
+			res, err := fake(ctx, spec, dir)
+			for _, s := range spec.Eval.Sets {
+				res.Sets = append(res.Sets, runners.SetCount{Name: s, Count: runners.Count{Correct: 1, Total: 2}})
+			}
+			return res, err
+		}
+		m, err := manifests.Resolve(c.manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The paper manifests need their datasets: run the paper profile's logic on a small
+		// manifest with the paper network, as --manifest does (the fake runner reads no set).
+		src, _ := manifests.EmbeddedSource(c.manifest)
+		text := strings.Replace(string(src), "network: resnet-mini", "network: "+paperNet(t, b), 1)
+		path := filepath.Join(t.TempDir(), m.Name+".yaml")
+		os.WriteFile(path, []byte(text), 0o644)
+		if _, err := Run(context.Background(), b, Options{Profile: ProfilePaper, Manifest: path, Weights: weights, Out: t.TempDir(), Train: train}); err != nil {
+			t.Fatalf("%s: %v", c.bench, err)
+		}
+		for name, want := range c.want {
+			if skips[name] != want {
+				t.Errorf("%s %s: init.skip %q, want %q", c.bench, name, skips[name], want)
+			}
+		}
+	}
+}
+
+// paperNet is the network of a benchmark's paper manifest.
+func paperNet(t *testing.T, b *Benchmark) string {
+	m, err := manifests.Resolve(b.Manifests[ProfilePaper])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Hyper.Network
+}
