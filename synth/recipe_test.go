@@ -232,3 +232,24 @@ func readLines(t *testing.T, path string) []string {
 	}
 	return lines
 }
+
+// FuzzParseRows: any --rows text gives an error or an ascending, distinct, in-range list.
+func FuzzParseRows(f *testing.F) {
+	for _, s := range []string{"", "all", "0:10,12,20:", "3:1", "-1", "5,5,5", "1:2:3", ",,", " 4 , 2 "} {
+		f.Add(s, 30)
+	}
+	f.Fuzz(func(t *testing.T, spec string, n int) {
+		if n < 0 || n > 1<<16 {
+			return
+		}
+		rows, err := ParseRows(spec, n)
+		if err != nil {
+			return
+		}
+		for i, r := range rows {
+			if r < 0 || r >= n || (i > 0 && r <= rows[i-1]) {
+				t.Fatalf("ParseRows(%q, %d) = %v", spec, n, rows)
+			}
+		}
+	})
+}
