@@ -22,7 +22,7 @@ import (
 // RenderOptions configure RenderRecipe.
 type RenderOptions struct {
 	Shard string // a recipe shard: SET/data/{split}-{i}-of-{n}.recipe.parquet
-	Rows  []int  // row indices to render, ascending and distinct; nil renders every row
+	Rows  string // rows to render, as ParseRows reads them; "" renders every row
 	Out   string // output folder
 	Root  string // dataset folder (as bench synth --root)
 	// Files writes one image file per row (OUT/{image path}) and OUT/metadata.jsonl (a
@@ -131,7 +131,10 @@ func RenderRecipe(ctx context.Context, opt RenderOptions) (*RenderSummary, error
 	if err != nil {
 		return nil, err
 	}
-	sel := opt.Rows
+	sel, err := ParseRows(opt.Rows, len(all))
+	if err != nil {
+		return nil, fmt.Errorf("recipe %s: %w", opt.Shard, err)
+	}
 	if sel == nil {
 		sel = make([]int, len(all))
 		for i := range sel {
@@ -140,9 +143,6 @@ func RenderRecipe(ctx context.Context, opt RenderOptions) (*RenderSummary, error
 	}
 	rows := make([]shards.Row, len(sel))
 	for k, i := range sel {
-		if i < 0 || i >= len(all) {
-			return nil, fmt.Errorf("recipe %s: row %d out of range 0..%d", opt.Shard, i, len(all)-1)
-		}
 		rows[k] = all[i]
 	}
 	jobs, err := recipeJobs(opt.Shard, rows, src.Items(), len(lock.Classes))

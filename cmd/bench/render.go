@@ -3,14 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/occbench/occbench/synth"
-	"github.com/occbench/occbench/synth/shards"
 )
 
 func newRenderCmd() *cobra.Command {
@@ -42,23 +38,14 @@ fails the render here, named in the error.`,
 			if out == "" {
 				return fmt.Errorf("--out is required")
 			}
-			opt := synth.RenderOptions{Shard: args[0], Out: out, Root: root, Files: files, Workers: workers}
-			if rows != "" {
-				all, _, err := shards.ReadRecipe(args[0])
-				if err != nil {
-					return err
-				}
-				if opt.Rows, err = synth.ParseRows(rows, len(all)); err != nil {
-					return err
-				}
-			}
+			opt := synth.RenderOptions{Shard: args[0], Rows: rows, Out: out, Root: root, Files: files, Workers: workers}
 			stderr := cmd.ErrOrStderr()
-			bar := newBar(stderr, quiet, "render")
-			opt.Progress = bar.set
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			sum, err := synth.RenderRecipe(ctx, opt)
-			bar.finish()
+			var sum *synth.RenderSummary
+			err := withProgress(stderr, quiet, "render", func(ctx context.Context, progress func(done, total int)) (err error) {
+				opt.Progress = progress
+				sum, err = synth.RenderRecipe(ctx, opt)
+				return err
+			})
 			if err != nil {
 				return err
 			}

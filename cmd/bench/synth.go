@@ -49,6 +49,17 @@ func (b *bar) finish() {
 	}
 }
 
+// withProgress runs long work with a progress bar on w (see newBar) and a context that
+// Ctrl-C or SIGTERM cancels, so writers remove their partial files.
+func withProgress(w io.Writer, quiet bool, what string, fn func(ctx context.Context, progress func(done, total int)) error) error {
+	b := newBar(w, quiet, what)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := fn(ctx, b.set)
+	b.finish()
+	return err
+}
+
 // parseShard parses --shard "i/N".
 func parseShard(s string) (int, int, error) {
 	if s == "" {
@@ -128,12 +139,12 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 				}
 				return nil
 			}
-			bar := newBar(stderr, quiet, "synth")
-			opt.Progress = bar.set
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			sum, err := synth.Run(ctx, in, opt)
-			bar.finish()
+			var sum *synth.Summary
+			err = withProgress(stderr, quiet, "synth", func(ctx context.Context, progress func(done, total int)) (err error) {
+				opt.Progress = progress
+				sum, err = synth.Run(ctx, in, opt)
+				return err
+			})
 			if err != nil {
 				return err
 			}
