@@ -48,6 +48,7 @@ type Options struct {
 // Summary is what a run did.
 type Summary struct {
 	PlanID        string        `json:"plan_id"`
+	Format        string        `json:"format"`
 	Shards        int           `json:"shards"`         // shards of the plan
 	Selected      int           `json:"selected"`       // shards this run is responsible for
 	Written       int           `json:"written"`        // shards written now
@@ -209,7 +210,7 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 	if err := claimOutput(out, lock, opt.Force); err != nil {
 		return nil, err
 	}
-	sum := &Summary{PlanID: lock.PlanID, Shards: len(plan.Shards), Workers: opt.Workers, RowsPerShard: opt.RowsPerShard}
+	sum := &Summary{PlanID: lock.PlanID, Format: opt.Format, Shards: len(plan.Shards), Workers: opt.Workers, RowsPerShard: opt.RowsPerShard}
 	for _, sp := range plan.Splits {
 		sum.PlannedRows += sp.Rows
 		sum.PlannedImages += sp.Images
@@ -526,8 +527,13 @@ func PeakRSS() int64 {
 // WriteSummary prints a run summary for people.
 func (s *Summary) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "plan %s: %d shards (%d selected, %d written, %d kept)\n", s.PlanID, s.Shards, s.Selected, s.Written, s.Kept)
-	fmt.Fprintf(w, "rows %d from %d images, %.1f MiB, %.1fs, %.1f images/s with %d workers, peak RSS %.0f MiB\n",
-		s.Rows, s.Images, float64(s.Bytes)/(1<<20), s.Elapsed.Seconds(), s.RowsPerSec, s.Workers, float64(s.PeakRSSBytes)/(1<<20))
+	if s.Format == shards.FormatRecipe {
+		fmt.Fprintf(w, "rows %d (recipe: no image decoded), %.1f MiB, %.1fs, %.0f rows/s, peak RSS %.0f MiB\n",
+			s.Rows, float64(s.Bytes)/(1<<20), s.Elapsed.Seconds(), s.RowsPerSec, float64(s.PeakRSSBytes)/(1<<20))
+	} else {
+		fmt.Fprintf(w, "rows %d from %d images, %.1f MiB, %.1fs, %.1f images/s with %d workers, peak RSS %.0f MiB\n",
+			s.Rows, s.Images, float64(s.Bytes)/(1<<20), s.Elapsed.Seconds(), s.RowsPerSec, s.Workers, float64(s.PeakRSSBytes)/(1<<20))
+	}
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d bad source images:\n", len(s.Skipped))
 		sk := append([]shards.Skip(nil), s.Skipped...)
