@@ -91,7 +91,7 @@ func bnForward[T float](op *bnOp, x, gamma, beta, y []T) {
 					if x32, ok := any(xs).([]float32); ok {
 						a, q = kern.ShiftedSums(x32, float32(shift))
 					} else {
-						a, q = shiftedSums(xs, shift)
+						a, q = kern.ShiftedSumsGo(xs, shift)
 					}
 					s += a
 					ss += q
@@ -132,25 +132,6 @@ func bnForward[T float](op *bnOp, x, gamma, beta, y []T) {
 			}
 		}
 	})
-}
-
-// shiftedSums returns Σ(v-shift) and Σ(v-shift)².
-func shiftedSums[T float](v []T, shift T) (float64, float64) {
-	var s0, s1, q0, q1 T
-	i := 0
-	for ; i+2 <= len(v); i += 2 {
-		d0, d1 := v[i]-shift, v[i+1]-shift
-		s0 += d0
-		s1 += d1
-		q0 += d0 * d0
-		q1 += d1 * d1
-	}
-	for ; i < len(v); i++ {
-		d := v[i] - shift
-		s0 += d
-		q0 += d * d
-	}
-	return float64(s0) + float64(s1), float64(q0) + float64(q1)
 }
 
 func sum64[T float](v []T) float64 {

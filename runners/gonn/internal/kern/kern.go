@@ -20,9 +20,10 @@ func ScaleShiftGo(x, y []float32, a, b float32, relu bool) {
 	}
 }
 
-// ShiftedSumsGo returns Σ(v-shift) and Σ(v-shift)².
-func ShiftedSumsGo(v []float32, shift float32) (float64, float64) {
-	var s0, s1, q0, q1 float32
+// ShiftedSumsGo returns Σ(v-shift) and Σ(v-shift)², accumulated in T (two lanes); the
+// portable path of ShiftedSums, and the float64 one of the Go runner's gradient checks.
+func ShiftedSumsGo[T ~float32 | ~float64](v []T, shift T) (float64, float64) {
+	var s0, s1, q0, q1 T
 	i := 0
 	for ; i+2 <= len(v); i += 2 {
 		d0, d1 := v[i]-shift, v[i+1]-shift
