@@ -29,17 +29,8 @@ type RecipeMeta struct {
 
 // recipeRecord is a recipe row on disk: Row's columns, with the image reduced to its path.
 type recipeRecord struct {
-	Path      *string  `parquet:"path,optional"`
-	Label     *int64   `parquet:"label,optional"`
-	ClassName *string  `parquet:"class_name,optional"`
-	SourceID  *string  `parquet:"source_id,optional"`
-	Split     *string  `parquet:"split,optional"`
-	PatternID *int64   `parquet:"pattern_id,optional"`
-	Occluder  *string  `parquet:"occluder,optional"`
-	Ratio     *float64 `parquet:"ratio,optional"`
-	X         *int64   `parquet:"x,optional"`
-	Y         *int64   `parquet:"y,optional"`
-	PairID    *int64   `parquet:"pair_id,optional"`
+	Path *string `parquet:"path,optional"`
+	metaColumns
 }
 
 // CheckRecipeSchema checks that a Parquet schema is a recipe shard's.
@@ -91,9 +82,7 @@ func (w *RecipeWriter) Write(rows ...Row) error {
 	w.buf = w.buf[:0]
 	for i := range rows {
 		rec := toRecord(&rows[i])
-		w.buf = append(w.buf, recipeRecord{Path: rec.Image.Path, Label: rec.Label, ClassName: rec.ClassName,
-			SourceID: rec.SourceID, Split: rec.Split, PatternID: rec.PatternID, Occluder: rec.Occluder, Ratio: rec.Ratio,
-			X: rec.X, Y: rec.Y, PairID: rec.PairID})
+		w.buf = append(w.buf, recipeRecord{Path: rec.Image.Path, metaColumns: rec.metaColumns})
 	}
 	if _, err := w.pw.Write(w.buf); err != nil {
 		return w.fail(err)
@@ -147,9 +136,7 @@ func readRecipeRecords(file string, pf *parquet.File) ([]Row, *RecipeMeta, error
 		n, err := r.Read(buf)
 		for i := 0; i < n; i++ {
 			rc := &buf[i]
-			row, ferr := fromRecord(&record{Image: &imageCell{Bytes: []byte{}, Path: rc.Path}, Label: rc.Label,
-				ClassName: rc.ClassName, SourceID: rc.SourceID, Split: rc.Split, PatternID: rc.PatternID, Occluder: rc.Occluder,
-				Ratio: rc.Ratio, X: rc.X, Y: rc.Y, PairID: rc.PairID})
+			row, ferr := fromRecord(&record{Image: &imageCell{Bytes: []byte{}, Path: rc.Path}, metaColumns: rc.metaColumns})
 			if ferr != nil {
 				return nil, nil, fmt.Errorf("%s: row %d: %w", file, len(rows), ferr)
 			}

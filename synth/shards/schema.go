@@ -55,17 +55,23 @@ func (r *Row) Clean() bool { return r.PatternID < 0 }
 // record is the on-disk row: pointers make every column OPTIONAL (nullable) like pyarrow's
 // default, without parquet-go's "zero value is null" rule for tagged optional scalars.
 type record struct {
-	Image     *imageCell `parquet:"image,optional"`
-	Label     *int64     `parquet:"label,optional"`
-	ClassName *string    `parquet:"class_name,optional"`
-	SourceID  *string    `parquet:"source_id,optional"`
-	Split     *string    `parquet:"split,optional"`
-	PatternID *int64     `parquet:"pattern_id,optional"`
-	Occluder  *string    `parquet:"occluder,optional"`
-	Ratio     *float64   `parquet:"ratio,optional"`
-	X         *int64     `parquet:"x,optional"`
-	Y         *int64     `parquet:"y,optional"`
-	PairID    *int64     `parquet:"pair_id,optional"`
+	Image *imageCell `parquet:"image,optional"`
+	metaColumns
+}
+
+// metaColumns are the columns after the image, shared by Parquet and recipe shards
+// (parquet-go flattens the embedded struct into top-level columns).
+type metaColumns struct {
+	Label     *int64   `parquet:"label,optional"`
+	ClassName *string  `parquet:"class_name,optional"`
+	SourceID  *string  `parquet:"source_id,optional"`
+	Split     *string  `parquet:"split,optional"`
+	PatternID *int64   `parquet:"pattern_id,optional"`
+	Occluder  *string  `parquet:"occluder,optional"`
+	Ratio     *float64 `parquet:"ratio,optional"`
+	X         *int64   `parquet:"x,optional"`
+	Y         *int64   `parquet:"y,optional"`
+	PairID    *int64   `parquet:"pair_id,optional"`
 }
 
 type imageCell struct {
@@ -81,17 +87,19 @@ func toRecord(r *Row) record {
 	str := func(s string) *string { return &s }
 	ratio := r.Ratio
 	return record{
-		Image:     &imageCell{Bytes: r.Image, Path: str(r.Path)},
-		Label:     i64(r.Label),
-		ClassName: str(r.ClassName),
-		SourceID:  str(r.SourceID),
-		Split:     str(r.Split),
-		PatternID: i64(r.PatternID),
-		Occluder:  str(r.Occluder),
-		Ratio:     &ratio,
-		X:         i64(r.X),
-		Y:         i64(r.Y),
-		PairID:    i64(r.PairID),
+		Image: &imageCell{Bytes: r.Image, Path: str(r.Path)},
+		metaColumns: metaColumns{
+			Label:     i64(r.Label),
+			ClassName: str(r.ClassName),
+			SourceID:  str(r.SourceID),
+			Split:     str(r.Split),
+			PatternID: i64(r.PatternID),
+			Occluder:  str(r.Occluder),
+			Ratio:     &ratio,
+			X:         i64(r.X),
+			Y:         i64(r.Y),
+			PairID:    i64(r.PairID),
+		},
 	}
 }
 
