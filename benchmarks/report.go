@@ -16,8 +16,10 @@ import (
 const bootstrapResamples = 2000
 
 // buildReport turns the runners' raw counts into the benchmark's table, beside the paper's
-// numbers.
-func buildReport(b *Benchmark, profile string, m *manifests.Manifest, results []*runners.Result) (*reports.Report, error) {
+// numbers. results is seed-major: results[s][i] is row i of b.Models trained with seeds[s].
+func buildReport(b *Benchmark, profile string, m *manifests.Manifest, seeds []uint64, seedResults [][]*runners.Result) (*reports.Report, error) {
+	// TODO(verdicts): aggregate over every seed; for now the first seed's results.
+	results := seedResults[0]
 	paper, err := PaperTables()
 	if err != nil {
 		return nil, err

@@ -213,7 +213,7 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	case "tsne":
 		rep, figures, err = tsneReport(b, o.Profile, m, shardDir, filepath.Join(dirs[0], "model.safetensors"), jobs[0].spec, o.Features)
 	default:
-		rep, err = buildReport(b, o.Profile, m, results)
+		rep, err = buildReport(b, o.Profile, m, []uint64{seed}, [][]*runners.Result{results})
 	}
 	if err != nil {
 		return nil, err

@@ -49,6 +49,8 @@ type Cell struct {
 type Count struct {
 	Correct int64 `json:"correct"`
 	Total   int64 `json:"total"`
+	// Hits is the per-image record of this part (runners.EncodeHits), when the runner kept it.
+	Hits string `json:"hits,omitempty"`
 }
 
 // Provenance says where and how the numbers were measured.

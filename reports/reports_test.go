@@ -67,7 +67,7 @@ func TestMeasuredIsMeanOfParts(t *testing.T) {
 // On large counts the percentile bootstrap of one binomial must match the closed-form
 // normal interval p ± 1.96 sqrt(p(1-p)/n).
 func TestBootstrapMatchesBinomialClosedForm(t *testing.T) {
-	for _, c := range []Count{{8000, 10000}, {45000 * 3 / 4, 45000}, {1200, 4000}} {
+	for _, c := range []Count{{Correct: 8000, Total: 10000}, {Correct: 45000 * 3 / 4, Total: 45000}, {Correct: 1200, Total: 4000}} {
 		lo, hi := Bootstrap([]Count{c}, 4000, 7, "t")
 		p := float64(c.Correct) / float64(c.Total)
 		half := 100 * 1.96 * math.Sqrt(p*(1-p)/float64(c.Total))
@@ -82,7 +82,7 @@ func TestBootstrapMatchesBinomialClosedForm(t *testing.T) {
 }
 
 func TestBootstrapIsDeterministic(t *testing.T) {
-	parts := []Count{{50, 100}, {70, 100}}
+	parts := []Count{{Correct: 50, Total: 100}, {Correct: 70, Total: 100}}
 	a1, b1 := Bootstrap(parts, 500, 3, "x")
 	a2, b2 := Bootstrap(parts, 500, 3, "x")
 	if a1 != a2 || b1 != b2 {

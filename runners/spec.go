@@ -275,6 +275,8 @@ type Count struct {
 	Total    int   `json:"total"`
 	PerClass []int `json:"per_class_correct"`
 	PerTotal []int `json:"per_class_total"`
+	// Hits records which images were right (hits.go); empty in version-1 results.
+	Hits string `json:"hits,omitempty"`
 }
 
 // NewCount returns a zero count over k classes.
