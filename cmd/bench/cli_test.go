@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/occbench/occbench/internal/golden"
 )
 
 // run executes the CLI in-process and returns stdout, stderr and the error.
@@ -55,6 +57,12 @@ func TestPreviewWritesPNG(t *testing.T) {
 	if err != nil || img.Bounds().Dx() < 400 {
 		t.Fatalf("sheet: %v, %v", img.Bounds(), err)
 	}
+	// The README shows this sheet: the committed picture is what the command draws today.
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.CheckFile(t, "../../docs/img/patterns-demo.png", got)
 }
 
 func TestPackWritesTableAndImages(t *testing.T) {

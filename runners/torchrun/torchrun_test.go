@@ -363,7 +363,7 @@ func TestAccuracyParity(t *testing.T) {
 	t.Logf("clean acc go %.4f torch %.4f (|d| %.4f over %d images); mean occluded go %.4f torch %.4f (|d| %.4f over %d images); max per-pattern |d| %.4f",
 		goRes.Clean.Accuracy(), pyRes.Clean.Accuracy(), dc, goRes.Clean.Total, goRes.MeanOccludedAccuracy(), pyRes.MeanOccludedAccuracy(), do, occTotal, dPat)
 	t.Logf("train img/s go %.0f torch %.0f", goRes.ImagesPerSec, pyRes.ImagesPerSec)
-	// Tolerance: see the README section (measured spread on this spec).
+	// Tolerance: see docs/runners.md, "Reproducibility and parity" (measured spread on this spec).
 	if dc > parityTolClean || do > parityTolOccluded {
 		t.Errorf("accuracies differ beyond tolerance: clean %.4f (tol %.2f), occluded %.4f (tol %.2f)", dc, parityTolClean, do, parityTolOccluded)
 	}
