@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/occbench/occbench/internal/inputs"
 )
 
 //go:embed data/*.yaml
@@ -77,21 +79,14 @@ func Resolve(ref string) (*Manifest, error) {
 	return Load("embedded:"+ref+".yaml", data)
 }
 
-// LoadFile reads, decodes and validates a manifest file.
+// LoadFile reads, decodes and validates a manifest file: a regular file of at most
+// inputs.Manifest.Limit bytes (1 MiB).
 func LoadFile(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadFile(path, inputs.Manifest)
 	if err != nil {
-		return nil, &Error{File: path, Msg: "cannot read: " + unwrapPathError(err)}
+		return nil, &Error{File: path, Msg: strings.TrimPrefix(err.Error(), path+": ")}
 	}
 	return Load(path, data)
-}
-
-func unwrapPathError(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

@@ -119,8 +119,20 @@ func TestEmptyAndMissingFile(t *testing.T) {
 		t.Errorf("empty: %q", got)
 	}
 	_, err := LoadFile(filepath.Join(t.TempDir(), "nope.yaml"))
-	if err == nil || !strings.Contains(err.Error(), "nope.yaml: cannot read: no such file") {
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml: file does not exist") {
 		t.Errorf("missing file: %v", err)
+	}
+	// A device is refused before a byte is read (it ran out of memory before, #11); so is a
+	// manifest over 1 MiB.
+	for _, ref := range []string{"/dev/zero", "/dev/null"} {
+		if _, err := Resolve(ref); err == nil || !strings.Contains(err.Error(), ref+": not a regular file (a device)") {
+			t.Errorf("%s: %v", ref, err)
+		}
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	os.WriteFile(big, []byte(base+strings.Repeat("# padding\n", 120000)), 0o644)
+	if _, err := LoadFile(big); err == nil || !strings.Contains(err.Error(), "more than the 1 MiB a manifest may have") {
+		t.Errorf("big manifest: %v", err)
 	}
 }
 
