@@ -1,7 +1,15 @@
 // Package matv5test writes small MATLAB Level 5 MAT-files for tests and fixtures: double,
-// uint8 and char arrays, struct arrays and cell arrays, in either byte order, with or
-// without miCOMPRESSED. It shares no code with the reader in package matv5, so a round
-// trip through both checks each against the format rather than against itself.
+// uint8 and char arrays of any number of dimensions, struct arrays nested to any depth and
+// cell arrays, in either byte order, with or without miCOMPRESSED. It shares no code with
+// the reader in package matv5, so a round trip through both checks each against the format
+// rather than against itself.
+//
+// Options.MATLAB writes what MATLAB's `save -v7` writes, as far as a reader can tell: each
+// variable in its own miCOMPRESSED element, char data as miUINT16, struct field names padded
+// to 32 bytes, empty names of struct field values and cell elements as an empty miINT8
+// element, and the data of a double array whose values are all integers stored in the
+// narrowest integer type that holds them (miUINT8 for [5 15 25 35]), which MATLAB does to
+// save space and readers must undo.
 package matv5test
 
 import (
@@ -59,11 +67,18 @@ type Options struct {
 	BigEndian bool
 	Compress  bool // wrap each variable in its own miCOMPRESSED element
 	UTF8Chars bool // write char data as miUTF8 instead of MATLAB's miUINT16
+	// NarrowDoubles stores the data of a double array whose values are all integers in
+	// the narrowest integer type that holds them, as MATLAB does.
+	NarrowDoubles bool
+	// MATLAB sets Compress and NarrowDoubles and writes MATLAB's header text:
+	// the file `save -v7` writes on a little-endian machine.
+	MATLAB bool
 }
 
 const (
 	miINT8       = 1
 	miUINT8      = 2
+	miINT16      = 3
 	miUINT16     = 4
 	miINT32      = 5
 	miUINT32     = 6
@@ -106,6 +121,54 @@ func numel(dims []int) int {
 	return n
 }
 
+// narrow encodes integer-valued double data in the narrowest integer type that holds every
+// value; ok is false when a value is not an integer (or -0, NaN, out of int32 range) or
+// there is no value.
+func (w writer) narrow(data []float64) (typ uint32, b []byte, ok bool) {
+	if len(data) == 0 {
+		return 0, nil, false
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, f := range data {
+		if f != math.Trunc(f) || (f == 0 && math.Signbit(f)) || f < math.MinInt32 || f > math.MaxUint32 {
+			return 0, nil, false
+		}
+		lo, hi = min(lo, f), max(hi, f)
+	}
+	var sz int
+	switch {
+	case lo >= 0 && hi <= math.MaxUint8:
+		typ, sz = miUINT8, 1
+	case lo >= math.MinInt8 && hi <= math.MaxInt8:
+		typ, sz = miINT8, 1
+	case lo >= 0 && hi <= math.MaxUint16:
+		typ, sz = miUINT16, 2
+	case lo >= math.MinInt16 && hi <= math.MaxInt16:
+		typ, sz = miINT16, 2
+	case lo >= 0:
+		typ, sz = miUINT32, 4
+	case hi <= math.MaxInt32:
+		typ, sz = miINT32, 4
+	default:
+		return 0, nil, false
+	}
+	b = make([]byte, sz*len(data))
+	for i, f := range data {
+		switch sz {
+		case 1:
+			b[i] = byte(int8(int64(f)))
+			if typ == miUINT8 {
+				b[i] = byte(uint64(f))
+			}
+		case 2:
+			w.bo.PutUint16(b[2*i:], uint16(int64(f)))
+		case 4:
+			w.bo.PutUint32(b[4*i:], uint32(int64(f)))
+		}
+	}
+	return typ, b, true
+}
+
 // matrix encodes v as an miMATRIX element named name.
 func (w writer) matrix(name string, v any) ([]byte, error) {
 	var class uint32
@@ -116,6 +179,12 @@ func (w writer) matrix(name string, v any) ([]byte, error) {
 		class, dims = 6, v.Dims
 		if len(v.Data) != numel(dims) {
 			return nil, fmt.Errorf("double array of %d values for dimensions %v", len(v.Data), dims)
+		}
+		if w.opt.NarrowDoubles {
+			if typ, b, ok := w.narrow(v.Data); ok {
+				body = w.elem(typ, b)
+				break
+			}
 		}
 		b := make([]byte, 8*len(v.Data))
 		for i, f := range v.Data {
@@ -197,12 +266,17 @@ func (w writer) matrix(name string, v any) ([]byte, error) {
 
 // Encode encodes variables as a MAT v5 file.
 func Encode(vars []Var, opt Options) ([]byte, error) {
+	header := "MATLAB 5.0 MAT-file, written by occbench matv5test"
+	if opt.MATLAB {
+		opt.Compress, opt.NarrowDoubles = true, true
+		header = "MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Thu Nov 16 10:21:08 2017"
+	}
 	w := writer{bo: binary.LittleEndian, opt: opt}
 	if opt.BigEndian {
 		w.bo = binary.BigEndian
 	}
 	out := make([]byte, 128)
-	copy(out, fmt.Sprintf("%-116s", "MATLAB 5.0 MAT-file, written by occbench matv5test"))
+	copy(out, fmt.Sprintf("%-116s", header))
 	w.bo.PutUint16(out[124:], 0x0100)
 	w.bo.PutUint16(out[126:], 'M'<<8|'I')
 	for _, v := range vars {
