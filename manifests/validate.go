@@ -15,7 +15,7 @@ var Layouts = []string{"caltech101", "ilsvrc2012", "oxford102", "cub200", "ar", 
 var Roles = []string{"train", "test", "pairs", "classes"}
 
 // PositionKinds are the kinds of occluder placement a pattern subset may select.
-var PositionKinds = []string{"center", "random", "explicit", "preset"}
+var PositionKinds = []string{"center", "random", "explicit", "preset", "preset_center", "preset_random"}
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -27,13 +27,18 @@ type Occluder struct {
 	Img      *image.NRGBA // non-premultiplied RGBA, alpha = mask
 }
 
-// PresetPositions holds one ratio's preset scale and positions stored with an occluder in an
-// SDBE .mat set, converted to 0-based pixel coordinates (X = column, Y = row).
+// PresetPositions is one occlusion ratio an SDBE .mat set offers for an occluder (one
+// element of ptch(j).occ), with its stored scale and positions. A position is where SDBE
+// puts the top-left corner of the whole patch (img, transparent margins included) after
+// scaling it by Scale, in an image of the set's PresetFrame size, converted to 0-based
+// pixel coordinates: X = w - 1 (column), Y = h - 1 (row). docs/manifest.md cites the SDBE
+// code this reading comes from.
 type PresetPositions struct {
-	Ratio  float64       // occlusion ratio as a fraction (SDBE's OR 10 -> 0.10)
+	Ratio  float64       // occlusion ratio as a fraction (OR / 100)
+	OR     float64       // the ratio as the file stores it, in percent
 	Scale  float64       // SDBE's stored scale factor for this ratio
-	Center image.Point   // SDBE cntpos (w, h) minus 1, as stored (no reinterpretation)
-	Random []image.Point // SDBE rndpos (w, h) minus 1, in file order
+	Center *image.Point  // cntpos; nil when the file has none (the Caltech set)
+	Random []image.Point // rndpos, in file order
 }
 
 // Set is a named, ordered collection of occluders, optionally laid out as a grid
@@ -41,9 +46,14 @@ type PresetPositions struct {
 type Set struct {
 	Name      string
 	Occluders []*Occluder
-	Rows      int                          // grid rows, 0 if the set has no layout
-	Cols      int                          // grid columns, 0 if the set has no layout
-	Positions map[string][]PresetPositions // per occluder name, presets from .mat sets; else nil
+	Rows      int // grid rows, 0 if the set has no layout
+	Cols      int // grid columns, 0 if the set has no layout
+	// Positions holds, per occluder name, the ratios a .mat set offers (ascending) and
+	// their stored positions; nil for other sets, which offer every ratio.
+	Positions map[string][]PresetPositions
+	// PresetFrame is the image size (width, height) the stored positions refer to (SDBE's
+	// meta.imgW, meta.imgH); zero for other sets.
+	PresetFrame image.Point
 }
 
 // Coverage returns the mask area in pixels, sum(alpha)/255; for a binary mask it equals the

@@ -1,7 +1,6 @@
 package occluders
 
 import (
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -12,8 +11,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/occbench/occbench/internal/matv5/matv5test"
 )
 
 func allBuiltins(t *testing.T) []*Occluder {
@@ -295,124 +292,5 @@ func TestLoaders(t *testing.T) {
 	}
 	if _, err := LoadDir(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no PNG") {
 		t.Errorf("empty dir: %v", err)
-	}
-}
-
-// testSDBE builds two occluders (the second with a repeated idName).
-func testSDBE() []sdbeEntry {
-	mk := func(id string, h, w int, seed byte) sdbeEntry {
-		e := sdbeEntry{id: id, h: h, w: w, img: make([]byte, h*w*3), mask: make([]byte, h*w)}
-		for i := range e.img {
-			e.img[i] = byte(i)*7 + seed
-		}
-		for i := range e.mask {
-			if (i+int(seed))%3 != 0 {
-				e.mask[i] = 1
-			}
-		}
-		e.or = [2]float64{10, 20}
-		e.scale = [2]float64{0.75, 1.5}
-		e.cnt = [2][2]float64{{50, 60}, {40, 45}}
-		e.rnd = [2][][2]float64{{{1, 2}, {3, 4}, {5, 6}}, {{7, 8}}}
-		return e
-	}
-	return []sdbeEntry{mk("n03792782", 5, 7, 0), mk("n03792782", 3, 2, 1)}
-}
-
-func TestMATRoundTrip(t *testing.T) {
-	entries := testSDBE()
-	for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
-		for _, comp := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%v-compressed=%v", order, comp), func(t *testing.T) {
-				data := matFile(order, comp, "other", matv5test.Row(1, 2), "cls", sdbeValue(entries))
-				path := filepath.Join(t.TempDir(), "set.mat")
-				os.WriteFile(path, data, 0o644)
-				set, err := LoadMAT(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if set.Name != "set" || len(set.Occluders) != 2 {
-					t.Fatalf("set %q with %d occluders", set.Name, len(set.Occluders))
-				}
-				names := []string{"n03792782", "n03792782-2"}
-				for k, e := range entries {
-					o := set.Occluders[k]
-					if o.Name != names[k] || o.Category != e.id {
-						t.Errorf("name %q category %q", o.Name, o.Category)
-					}
-					if o.Img.Rect != image.Rect(0, 0, e.w, e.h) {
-						t.Fatalf("%s: bounds %v", o.Name, o.Img.Rect)
-					}
-					for y := range e.h {
-						for x := range e.w {
-							i := (y*e.w + x) * 3
-							want := color.NRGBA{e.img[i], e.img[i+1], e.img[i+2], 255 * e.mask[y*e.w+x]}
-							if g := o.Img.NRGBAAt(x, y); g != want {
-								t.Fatalf("%s (%d,%d): %v want %v", o.Name, x, y, g, want)
-							}
-						}
-					}
-					ps := set.Positions[o.Name]
-					if len(ps) != 2 {
-						t.Fatalf("%s: %d presets", o.Name, len(ps))
-					}
-					for r := range 2 {
-						p := ps[r]
-						if p.Ratio != e.or[r]/100 || p.Scale != e.scale[r] || p.Center != image.Pt(int(e.cnt[r][1])-1, int(e.cnt[r][0])-1) {
-							t.Errorf("%s preset %d: %+v", o.Name, r, p)
-						}
-						if len(p.Random) != len(e.rnd[r]) {
-							t.Fatalf("random positions %v", p.Random)
-						}
-						for j, q := range e.rnd[r] {
-							if p.Random[j] != image.Pt(int(q[1])-1, int(q[0])-1) {
-								t.Errorf("rndpos %d: %v want h,w=%v (1-based)", j, p.Random[j], q)
-							}
-						}
-					}
-				}
-			})
-		}
-	}
-}
-
-func TestMATErrors(t *testing.T) {
-	dir := t.TempDir()
-	le := binary.LittleEndian
-	noPtch := testSDBE()
-	noPtch[0].noPtch = true
-	wrongOcc := sdbeValue(testSDBE()[:1])
-	wrongOcc.Elems[0][2] = matv5test.Char("x")
-	emptyMask := testSDBE()[:1]
-	emptyMask[0].mask = make([]byte, len(emptyMask[0].mask))
-	badImg := sdbeValue(testSDBE()[:1])
-	badImg.Elems[0][1] = matv5test.Struct{Dims: []int{1, 1}, Fields: []string{"img", "img_mask"},
-		Elems: [][]any{{matv5test.Char("abc"), matv5test.Uint8{Dims: []int{1, 1}, Data: []byte{1}}}}}
-	good := matFile(le, false, "cls", sdbeValue(testSDBE()))
-	cases := []struct {
-		name string
-		data []byte
-		want string
-	}{
-		{"nocls.mat", matFile(le, false, "x", matv5test.Row(1)), `no variable "cls"`},
-		{"wrongclass.mat", matFile(le, false, "cls", matv5test.Row(1)), `variable "cls" is a double array, want struct`},
-		{"noptch.mat", matFile(le, false, "cls", sdbeValue(noPtch)), `variable "cls" element 1 has no field "ptch"`},
-		{"occ.mat", matFile(le, false, "cls", wrongOcc), `field "occ" is a char array`},
-		{"emptymask.mat", matFile(le, false, "cls", sdbeValue(emptyMask)), `mask of n03792782 is empty`},
-		{"badimg.mat", matFile(le, false, "cls", badImg), `field "img" is a char array`},
-		{"short.mat", []byte("MATLAB"), "shorter than the 128-byte header"},
-		{"truncated.mat", good[:len(good)-50], "overruns the file"},
-		{"cell.mat", matFile(le, false, "cls", matv5test.Cell{Dims: []int{1, 1}, Elems: []any{matv5test.Char("a")}}), `variable "cls" is a cell array`},
-	}
-	for _, c := range cases {
-		p := filepath.Join(dir, c.name)
-		os.WriteFile(p, c.data, 0o644)
-		_, err := LoadMAT(p)
-		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), p+": ") || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
-		}
-	}
-	if _, err := LoadMAT(filepath.Join(dir, "missing.mat")); err == nil || !strings.Contains(err.Error(), "missing.mat: file does not exist") {
-		t.Errorf("missing: %v", err)
 	}
 }

@@ -97,7 +97,7 @@ func (t *Table) WriteText(w io.Writer) error {
 	fmt.Fprintln(tw, "id\toccluder\trow\tcol\tratio\tachieved\tposition\tscale\tx\ty\tw\th")
 	for _, p := range t.Patterns {
 		pos := p.Position
-		if pos != "center" {
+		if pos != "center" && pos != "preset_center" {
 			pos = fmt.Sprintf("%s %d", pos, p.Index+1)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%.2f\t%.4f\t%s\t%.4f\t%d\t%d\t%d\t%d\n",

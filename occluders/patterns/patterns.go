@@ -6,6 +6,7 @@ package patterns
 import (
 	"fmt"
 	"image"
+	"math"
 	"strconv"
 	"strings"
 
@@ -22,8 +23,8 @@ type Pattern struct {
 	Row      int     `json:"row,omitempty"` // 1-based grid row of the occluder (objects30), 0 if none
 	Col      int     `json:"col,omitempty"` // 1-based grid column, 0 if none
 	Ratio    float64 `json:"ratio"`
-	Position string  `json:"position"` // center, random, explicit or preset
-	Index    int     `json:"index"`    // which random/explicit/preset position, from 0
+	Position string  `json:"position"` // center, random, explicit, preset_center or preset_random
+	Index    int     `json:"index"`    // which random/explicit/preset_random position, from 0
 	Scale    float64 `json:"scale"`
 	Achieved float64 `json:"achieved_ratio"`
 	X        int     `json:"x"` // top-left corner of the scaled occluder image
@@ -84,20 +85,42 @@ func LoadOccluders(m *manifests.Manifest, override string) (picked, full *occlud
 	}
 	sub := *set
 	sub.Occluders = nil
-	for _, want := range o.Use {
-		var hit *occluders.Occluder
+	picked = &sub
+	by := map[*occluders.Occluder]int{} // occluder -> the use entry that picked it
+	for i, want := range o.Use {
+		n := 0
 		for _, oc := range set.Occluders {
-			if shortName(oc.Name) == want || strings.HasPrefix(shortName(oc.Name), want+"-") {
-				hit = oc
-				break
+			if short := shortName(oc.Name); short != want && !(strings.HasPrefix(short, want+"-") && useByPrefix(set, want, short)) {
+				continue
 			}
+			if k, dup := by[oc]; dup {
+				return nil, nil, fmt.Errorf("%s: occluders.use[%d]: %q picks occluder %s again (occluders.use[%d] %q picked it already)",
+					m.File, i, want, shortName(oc.Name), k, o.Use[k])
+			}
+			by[oc] = i
+			sub.Occluders = append(sub.Occluders, oc)
+			n++
 		}
-		if hit == nil {
-			return nil, nil, fmt.Errorf("%s: occluders.use: no occluder %q in set %s", m.File, want, set.Name)
+		if n == 0 {
+			return nil, nil, fmt.Errorf("%s: occluders.use[%d]: no occluder %q in set %s", m.File, i, want, set.Name)
 		}
-		sub.Occluders = append(sub.Occluders, hit)
 	}
-	return &sub, set, nil
+	return picked, set, nil
+}
+
+// useByPrefix reports whether a use entry that is a prefix of the occluder name short picks
+// it: in a .mat set a class id (bk1) picks every patch of the class (bk1-1, bk1-2, ...); in
+// other sets a prefix picks the first occluder that has it (r1c04 for r1c04-bird-1).
+func useByPrefix(set *occluders.Set, want, short string) bool {
+	if set.Positions != nil {
+		return !strings.Contains(short[len(want)+1:], "-")
+	}
+	for _, oc := range set.Occluders {
+		if s := shortName(oc.Name); strings.HasPrefix(s, want+"-") {
+			return s == short
+		}
+	}
+	return false
 }
 
 // shortName drops a set prefix such as "objects30/".
@@ -119,7 +142,9 @@ func gridOf(set *occluders.Set, all []*occluders.Occluder, oc *occluders.Occlude
 }
 
 // Expand builds the pattern pack of a manifest from an occluder set: for each occluder (set
-// order), each ratio (manifest order): center, then the random, explicit and preset positions.
+// order), each ratio (manifest order): center, then the random, explicit and preset positions
+// (preset_center, then preset_random 1..K). A .mat set offers only the ratios it stores: any
+// other ratio is an error listing them.
 // full is the unfiltered set, used to find grid rows and columns after a `use` filter.
 func Expand(m *manifests.Manifest, set, full *occluders.Set) (*Pack, error) {
 	size := m.Preprocess.Size
@@ -128,7 +153,11 @@ func Expand(m *manifests.Manifest, set, full *occluders.Set) (*Pack, error) {
 		Occluders: set.Name, Rows: set.Rows, Cols: set.Cols}, Images: map[string]*image.NRGBA{}}
 	for _, o := range set.Occluders {
 		row, col := gridOf(full, full.Occluders, o)
-		for _, ratio := range oc.Ratios {
+		for ri, ratio := range oc.Ratios {
+			pre, err := offered(set, o, ratio)
+			if err != nil {
+				return nil, fmt.Errorf("%s: occlusion.ratios[%d]: %w", m.File, ri, err)
+			}
 			sc, err := occluders.ScaleFor(o, ratio, size, size, oc.Semantics)
 			if err != nil {
 				return nil, err
@@ -169,12 +198,19 @@ func Expand(m *manifests.Manifest, set, full *occluders.Set) (*Pack, error) {
 				}
 			}
 			if oc.Positions.Preset {
-				pre, err := presetFor(set, o, ratio)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", m.File, err)
+				if pre == nil {
+					return nil, fmt.Errorf("%s: occlusion.positions.preset: occluder set %s stores no positions (only .mat sets do)", m.File, set.Name)
 				}
-				for i, pt := range pre {
-					if err := add("preset", i, pt); err != nil {
+				conv := presetPlacer(set, o, sc, size)
+				c := image.Pt(occluders.CenterPosition(sc, size, size))
+				if pre.Center != nil {
+					c = conv(*pre.Center)
+				}
+				if err := add("preset_center", 0, c); err != nil {
+					return nil, err
+				}
+				for i, pt := range pre.Random {
+					if err := add("preset_random", i, conv(pt)); err != nil {
 						return nil, err
 					}
 				}
@@ -185,20 +221,55 @@ func Expand(m *manifests.Manifest, set, full *occluders.Set) (*Pack, error) {
 }
 
 func suffix(kind string, idx int) string {
-	if kind == "center" {
+	if kind == "center" || kind == "preset_center" {
 		return ""
 	}
 	return strconv.Itoa(idx + 1)
 }
 
-// presetFor returns the center and random positions stored for an occluder and ratio.
-func presetFor(set *occluders.Set, o *occluders.Occluder, ratio float64) ([]image.Point, error) {
-	for _, pp := range set.Positions[o.Name] {
-		if pp.Ratio == ratio {
-			return append([]image.Point{pp.Center}, pp.Random...), nil
-		}
+// offered returns what a .mat set stores for an occluder at a ratio: nil for sets that
+// store nothing (every ratio is theirs to scale to), an error listing the ratios the file
+// offers when it lacks this one.
+func offered(set *occluders.Set, o *occluders.Occluder, ratio float64) (*occluders.PresetPositions, error) {
+	if set.Positions == nil {
+		return nil, nil
 	}
-	return nil, fmt.Errorf("occluder %s has no preset positions for ratio %v", o.Name, ratio)
+	pre := set.Positions[o.Name]
+	var have []string
+	for i := range pre {
+		if math.Abs(pre[i].Ratio-ratio) < 1e-9 {
+			return &pre[i], nil
+		}
+		have = append(have, strconv.FormatFloat(pre[i].Ratio, 'f', -1, 64))
+	}
+	return nil, fmt.Errorf("ratio %v is not in occluder set %s: occluder %s offers %s (OR %s in the file)",
+		ratio, set.Name, shortName(o.Name), strings.Join(have, ", "), orList(pre))
+}
+
+func orList(pre []occluders.PresetPositions) string {
+	s := make([]string, len(pre))
+	for i, p := range pre {
+		s[i] = strconv.FormatFloat(p.OR, 'f', -1, 64)
+	}
+	return strings.Join(s, ", ")
+}
+
+// presetPlacer converts a stored SDBE position (0-based top-left corner of the whole scaled
+// patch in a PresetFrame-sized image) to the top-left corner of sc, the occluder scaled and
+// cropped to its mask, in a size x size image: the position is scaled to the image size, the
+// mask's offset inside the patch is added at sc's scale, and a corner that would put the
+// occluder partly outside the image is moved inside by the least amount (SDBE clips the
+// patch at the image border instead; moving keeps the occlusion ratio).
+func presetPlacer(set *occluders.Set, o *occluders.Occluder, sc *occluders.Scaled, size int) func(image.Point) image.Point {
+	bb := o.BBox()
+	b := sc.Img.Bounds()
+	fx := float64(size) / float64(set.PresetFrame.X)
+	fy := float64(size) / float64(set.PresetFrame.Y)
+	return func(p image.Point) image.Point {
+		x := int(math.Round(float64(p.X)*fx + float64(bb.Min.X)*sc.Scale))
+		y := int(math.Round(float64(p.Y)*fy + float64(bb.Min.Y)*sc.Scale))
+		return image.Pt(max(0, min(x, size-b.Dx())), max(0, min(y, size-b.Dy())))
+	}
 }
 
 // Select returns the patterns a subset keeps (nil subset: all), in table order.
@@ -208,11 +279,19 @@ func (t *Table) Select(sub *manifests.Subset) []Pattern {
 	}
 	var out []Pattern
 	for _, p := range t.Patterns {
-		if keep(sub.Ratios, p.Ratio) && keep(sub.Positions, p.Position) && keep(sub.Rows, p.Row) {
+		if keep(sub.Ratios, p.Ratio) && keepPosition(sub.Positions, p.Position) && keep(sub.Rows, p.Row) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// keepPosition is keep for position kinds, where "preset" selects both preset kinds.
+func keepPosition(list []string, kind string) bool {
+	if strings.HasPrefix(kind, "preset_") && keep(list, "preset") && len(list) > 0 {
+		return true
+	}
+	return keep(list, kind)
 }
 
 func keep[T comparable](list []T, v T) bool {

@@ -49,15 +49,19 @@ func (p *Pack) Sheet(base *image.NRGBA) *image.NRGBA {
 		x0 := pad + (i%perRow)*(tile+pad)
 		y0 := pad + (i/perRow)*(tile+label+pad)
 		xdraw.NearestNeighbor.Scale(sheet, image.Rect(x0, y0, x0+tile, y0+tile), img, img.Bounds(), xdraw.Src, nil)
-		pos := pt.Position
-		if pos != "center" {
-			pos = fmt.Sprintf("%s%d", pos[:4], pt.Index+1)
+		pos := shortKind[pt.Position]
+		if pt.Position != "center" && pt.Position != "preset_center" {
+			pos += fmt.Sprint(pt.Index + 1)
 		}
 		text(sheet, face, x0, y0+tile+11, fmt.Sprintf("#%d %g%% %s", pt.ID, pt.Ratio*100, pos))
 		text(sheet, face, x0, y0+tile+23, shortName(pt.Occluder))
 	}
 	return sheet
 }
+
+// shortKind labels position kinds on the sheet's narrow tiles.
+var shortKind = map[string]string{"center": "center", "random": "rand", "explicit": "expl",
+	"preset_center": "p-cnt", "preset_random": "p-rnd"}
 
 func text(dst draw.Image, face font.Face, x, y int, s string) {
 	d := font.Drawer{Dst: dst, Src: image.NewUniform(color.NRGBA{20, 20, 20, 255}), Face: face, Dot: fixed.P(x, y)}
