@@ -28,10 +28,10 @@ func TestReadFile(t *testing.T) {
 	link := filepath.Join(dir, "link.yaml")
 	os.Symlink(small, link)
 	cases := map[string]string{
-		"/dev/zero": "/dev/zero: not a regular file (a device); a manifest must be a regular file",
-		fifo:        fifo + ": not a regular file (a named pipe)",
-		dir:         dir + ": not a regular file (a folder)",
-		big:         big + ": 1048577 bytes, more than the 1 MiB a manifest may have",
+		"/dev/zero":                "/dev/zero: not a regular file (a device); a manifest must be a regular file",
+		fifo:                       fifo + ": not a regular file (a named pipe)",
+		dir:                        dir + ": not a regular file (a folder)",
+		big:                        big + ": 1048577 bytes, more than the 1 MiB a manifest may have",
 		filepath.Join(dir, "none"): "none: file does not exist",
 	}
 	for path, want := range cases {
