@@ -179,7 +179,9 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	results := make([]*runners.Result, len(jobs))
 	dirs := make([]string, len(jobs))
 	for i, j := range jobs {
-		key, err := Key(lock.PlanID, j.spec.Hash(), initKey(init))
+		// The result version is part of the key: a result cached by an older runner lacks
+		// what newer reports read (version 2: per-image hits).
+		key, err := Key(lock.PlanID, j.spec.Hash(), initKey(init), runners.ResultVersion)
 		if err != nil {
 			return nil, err
 		}

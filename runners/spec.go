@@ -19,8 +19,12 @@ import (
 // SpecVersion is the run spec format version this package reads and writes.
 const SpecVersion = 1
 
-// ResultVersion is the result format version this package writes.
-const ResultVersion = 1
+// ResultVersion is the result format version this package writes. Version 2 added the
+// per-image Hits of every count; ReadResult still reads version 1 (counts without Hits).
+const ResultVersion = 2
+
+// minResultVersion is the oldest result format ReadResult accepts.
+const minResultVersion = 1
 
 // Methods.
 const (
@@ -279,6 +283,28 @@ type Count struct {
 	Hits string `json:"hits,omitempty"`
 }
 
+// Images decodes Hits: one bool per test image of the split, in shard row order. It returns
+// nil and no error when the count has no Hits (a version-1 result).
+func (c Count) Images() ([]bool, error) {
+	if c.Hits == "" {
+		return nil, nil
+	}
+	bits, err := DecodeHits(c.Hits, c.Total)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, b := range bits {
+		if b {
+			n++
+		}
+	}
+	if n != c.Correct {
+		return nil, fmt.Errorf("hits: %d images right, correct says %d", n, c.Correct)
+	}
+	return bits, nil
+}
+
 // NewCount returns a zero count over k classes.
 func NewCount(k int) Count {
 	return Count{PerClass: make([]int, k), PerTotal: make([]int, k)}
@@ -403,8 +429,29 @@ func ReadResult(path string) (*Result, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("%s: result: %w", path, err)
 	}
-	if r.Version != ResultVersion {
-		return nil, fmt.Errorf("%s: result: version %d, want %d", path, r.Version, ResultVersion)
+	if r.Version < minResultVersion || r.Version > ResultVersion {
+		return nil, fmt.Errorf("%s: result: version %d, this reader reads %d to %d", path, r.Version, minResultVersion, ResultVersion)
+	}
+	if err := r.checkHits(); err != nil {
+		return nil, fmt.Errorf("%s: result: %w", path, err)
 	}
 	return &r, nil
+}
+
+// checkHits refuses Hits that do not match their count (length, padding, number of set bits).
+func (r *Result) checkHits() error {
+	if _, err := r.Clean.Images(); err != nil {
+		return fmt.Errorf("clean: %w", err)
+	}
+	for i, p := range r.Patterns {
+		if _, err := p.Images(); err != nil {
+			return fmt.Errorf("patterns[%d] (id %d): %w", i, p.ID, err)
+		}
+	}
+	for i, s := range r.Sets {
+		if _, err := s.Images(); err != nil {
+			return fmt.Errorf("sets[%d] (%s): %w", i, s.Name, err)
+		}
+	}
+	return nil
 }

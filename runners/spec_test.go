@@ -72,3 +72,68 @@ func TestResultRoundTrip(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+func TestResultHitsRoundTripAndVersion1(t *testing.T) {
+	c := NewCount(2)
+	c.Add(0, 0)
+	c.Add(1, 0)
+	c.Add(1, 1)
+	c.Hits = EncodeHits([]bool{true, false, true})
+	r := &Result{Version: ResultVersion, Clean: c, Patterns: []PatternCount{{ID: 3, Count: c}},
+		Sets: []SetCount{{Name: "s", Count: c}}}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "result.json")
+	if err := WriteResult(p, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadResult(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bits, err := got.Patterns[0].Images()
+	if err != nil || len(bits) != 3 || !bits[0] || bits[1] || !bits[2] {
+		t.Fatalf("pattern hits %v, %v", bits, err)
+	}
+
+	// A version-1 result (no hits) stays readable; Images says nothing is known.
+	v1 := *r
+	v1.Version, v1.Clean.Hits, v1.Patterns, v1.Sets = 1, "", nil, nil
+	if err := WriteResult(p, &v1); err != nil {
+		t.Fatal(err)
+	}
+	got, err = ReadResult(p)
+	if err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if bits, err := got.Clean.Images(); bits != nil || err != nil {
+		t.Fatalf("version 1 clean hits %v, %v", bits, err)
+	}
+
+	// Hits that disagree with the count are refused, naming the part.
+	for name, mut := range map[string]func(*Result){
+		"patterns[0] (id 3)": func(r *Result) { r.Patterns[0].Hits = EncodeHits([]bool{true, true, true}) },
+		"sets[0] (s)":        func(r *Result) { r.Sets[0].Hits = EncodeHits([]bool{true, false}) + "AA==" },
+		"clean":              func(r *Result) { r.Clean.Hits = "!!" },
+	} {
+		bad := *r
+		bad.Patterns = append([]PatternCount(nil), r.Patterns...)
+		bad.Sets = append([]SetCount(nil), r.Sets...)
+		mut(&bad)
+		if err := WriteResult(p, &bad); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadResult(p); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: got %v, want an error naming it", name, err)
+		}
+	}
+	for _, v := range []int{0, ResultVersion + 1} {
+		bad := *r
+		bad.Version = v
+		if err := WriteResult(p, &bad); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadResult(p); err == nil || !strings.Contains(err.Error(), "version") {
+			t.Errorf("version %d: got %v", v, err)
+		}
+	}
+}

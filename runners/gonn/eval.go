@@ -12,6 +12,7 @@ import (
 // composited with every pattern (DESIGN.md decision 6: each clean image is read once and
 // occluded in memory with occluders.Composite; nothing occluded is materialized). batch is the
 // inference batch (default 64); the last partial batch is padded and the padding ignored.
+// Every count carries Hits: bit i says whether test image i (in split order) was right.
 func Evaluate(m *Model, test runners.Split, pack *patterns.Pack, pats []patterns.Pattern, batch int) (runners.Count, []runners.PatternCount, error) {
 	K := m.Arch.NumClasses
 	clean := runners.NewCount(K)
@@ -33,7 +34,12 @@ func Evaluate(m *Model, test runners.Split, pack *patterns.Pack, pats []patterns
 	s := m.Arch.InputSize
 	per := 3 * s * s
 	x := g.X.Data().([]float32)
-	type item struct{ label, pattern int } // pattern -1 = clean
+	n := test.Len()
+	hits := make([][]bool, len(pats)+1) // [0] clean, [j+1] pattern j
+	for j := range hits {
+		hits[j] = make([]bool, n)
+	}
+	type item struct{ image, label, pattern int } // pattern -1 = clean
 	pending := make([]item, 0, batch)
 	flush := func() error {
 		if len(pending) == 0 {
@@ -46,6 +52,7 @@ func Evaluate(m *Model, test runners.Split, pack *patterns.Pack, pats []patterns
 		lg := g.Logits()
 		for i, it := range pending {
 			pred := argmax(lg[i*K : (i+1)*K])
+			hits[it.pattern+1][it.image] = pred == it.label
 			if it.pattern < 0 {
 				clean.Add(it.label, pred)
 			} else {
@@ -55,7 +62,7 @@ func Evaluate(m *Model, test runners.Split, pack *patterns.Pack, pats []patterns
 		pending = pending[:0]
 		return nil
 	}
-	for i := 0; i < test.Len(); i++ {
+	for i := 0; i < n; i++ {
 		img, label, err := test.Example(i)
 		if err != nil {
 			return clean, nil, fmt.Errorf("test example %d: %w", i, err)
@@ -75,7 +82,7 @@ func Evaluate(m *Model, test runners.Split, pack *patterns.Pack, pats []patterns
 			if err := toCHW(x[len(pending)*per:(len(pending)+1)*per], src, s); err != nil {
 				return clean, nil, fmt.Errorf("test example %d: %w", i, err)
 			}
-			pending = append(pending, item{label, j})
+			pending = append(pending, item{i, label, j})
 			if len(pending) == batch {
 				if err := flush(); err != nil {
 					return clean, nil, err
@@ -85,6 +92,10 @@ func Evaluate(m *Model, test runners.Split, pack *patterns.Pack, pats []patterns
 	}
 	if err := flush(); err != nil {
 		return clean, nil, err
+	}
+	clean.Hits = runners.EncodeHits(hits[0])
+	for j := range pcs {
+		pcs[j].Hits = runners.EncodeHits(hits[j+1])
 	}
 	return clean, pcs, nil
 }

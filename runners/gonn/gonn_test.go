@@ -330,6 +330,32 @@ func TestLossFallsAndEvaluate(t *testing.T) {
 	if pcs[0].PerClass[0] >= clean.PerClass[0] && clean.PerClass[0] > 0 && pcs[0].Accuracy() >= clean.Accuracy() {
 		t.Logf("occlusion did not hurt (clean %v, tl %v)", clean.Accuracy(), pcs[0].Accuracy())
 	}
+	// Hits: bit i is image i's own outcome, the same as evaluating that image alone (batch 1,
+	// so no batch position or padding can leak into another image's bit).
+	for j, c := range append([]runners.Count{clean}, pcs[0].Count, pcs[1].Count) {
+		bits, err := c.Images()
+		if err != nil || len(bits) != 21 {
+			t.Fatalf("part %d: hits %v, %v", j, bits, err)
+		}
+		for i := range bits {
+			img, label, _ := test.Example(i)
+			one := &runners.MemSplit{Images: []*image.NRGBA{img}, Labels: []int{label}}
+			var pats []patterns.Pattern
+			if j > 0 {
+				pats = pack.Patterns[j-1 : j]
+			}
+			c1, p1, err := Evaluate(m, one, pack, pats, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j > 0 {
+				c1 = p1[0].Count
+			}
+			if bits[i] != (c1.Correct == 1) {
+				t.Fatalf("part %d image %d: hit %v, alone %v", j, i, bits[i], c1.Correct == 1)
+			}
+		}
+	}
 	t.Logf("curve %v..%v clean %.3f tl %.3f br %.3f", curve[0].Loss, curve[len(curve)-1].Loss, clean.Accuracy(), pcs[0].Accuracy(), pcs[1].Accuracy())
 }
 

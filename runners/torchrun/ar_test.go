@@ -92,5 +92,6 @@ func TestRealPairsAndEvalSetsParity(t *testing.T) {
 		if math.Abs(goRes.Sets[i].Accuracy()-pyRes.Sets[i].Accuracy()) > 0.02 {
 			t.Errorf("%s: accuracy go %.4f, torch %.4f", goRes.Sets[i].Name, goRes.Sets[i].Accuracy(), pyRes.Sets[i].Accuracy())
 		}
+		checkHitsParity(t, goRes.Sets[i].Name, goRes.Sets[i].Count, pyRes.Sets[i].Count, 0.02)
 	}
 }

@@ -287,7 +287,10 @@ def evaluate(model, test, pack, pats, K, device, batch=64, amp=False, channels_l
     """Counts correct predictions on every clean test image and on the same image composited
     with every pattern, compositing on the device from the clean pixels (DESIGN.md decision
     6): nothing occluded is ever written. Returns (clean, [per pattern]) as
-    (correct_per_class, total_per_class) int64 arrays."""
+    (correct_per_class, total_per_class, hits) numpy arrays: int64 per class, and hits a bool
+    array over the N test images in split order (True = classified correctly; runners/SPEC.md
+    "Per-image hits"). With several ranks each rank evaluates a contiguous share of the images;
+    the counts are summed, the hits all-gathered and laid out by image index."""
     dist = dist or Dist(device)
     progress = progress or (lambda ev: None)
     model.eval()
@@ -298,6 +301,8 @@ def evaluate(model, test, pack, pats, K, device, batch=64, amp=False, channels_l
     P = len(pats)
     correct = torch.zeros(P + 1, K, dtype=torch.int64, device=device)
     total = torch.zeros(P + 1, K, dtype=torch.int64, device=device)
+    # hits of this rank's images lo..hi, padded to the common share so the gather is regular
+    hits = torch.zeros(P + 1, share, dtype=torch.uint8, device=device)
     occs = [pack.tensor(p["file"], device) for p in pats]
     ac = torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda" else torch.autocast("cpu", enabled=False)
     labels_all = test.labels
@@ -325,13 +330,20 @@ def evaluate(model, test, pack, pats, K, device, batch=64, amp=False, channels_l
                     from .data import composite_
                     img = composite_(u8.clone(), occs[j], p["x"], p["y"])
                 pred = model(augment.normalize(img, channels_last)).argmax(1)
+                right = pred == y
                 total[j + 1].index_add_(0, y, ones)
-                correct[j + 1].index_add_(0, y, (pred == y).to(torch.int64))
+                correct[j + 1].index_add_(0, y, right.to(torch.int64))
+                hits[j + 1, a - lo:b - lo] = right.to(torch.uint8)
             done += b - a
             if time.time() - t_last > 2:
                 t_last = time.time()
                 progress({"event": "eval", "done": done, "total": hi - lo, "patterns": P})
     dist.all_sum(correct)
     dist.all_sum(total)
+    if dist.on:
+        parts = [torch.empty_like(hits) for _ in range(W)]
+        torch.distributed.all_gather(parts, hits)
+        hits = torch.cat(parts, dim=1)  # rank r's share starts at image r * share
+    h = hits[:, :N].cpu().numpy().astype(bool)
     c, t = correct.cpu().numpy(), total.cpu().numpy()
-    return (c[0], t[0]), [(c[j + 1], t[j + 1]) for j in range(P)]
+    return (c[0], t[0], h[0]), [(c[j + 1], t[j + 1], h[j + 1]) for j in range(P)]

@@ -1,5 +1,6 @@
 """One run: spec in, result JSON out (runners/SPEC.md), with JSON-lines progress on stdout."""
 import argparse
+import base64
 import datetime
 import json
 import os
@@ -8,6 +9,7 @@ import resource
 import sys
 import time
 
+import numpy as np
 import torch
 
 from . import RESULT_VERSION, data as datamod, engine, models, weights
@@ -43,10 +45,17 @@ def provenance(device, started, dist):
     return out
 
 
-def count(pair, K):
-    c, t = pair
+def encode_hits(bits):
+    """runners.EncodeHits: bit i = image i, packed LSB-first, standard base64 with padding."""
+    packed = np.packbits(np.asarray(bits, dtype=bool), bitorder="little")
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def count(part, K):
+    c, t, hits = part
     return {"correct": int(c.sum()), "total": int(t.sum()),
-            "per_class_correct": [int(v) for v in c[:K]], "per_class_total": [int(v) for v in t[:K]]}
+            "per_class_correct": [int(v) for v in c[:K]], "per_class_total": [int(v) for v in t[:K]],
+            "hits": encode_hits(hits)}
 
 
 def parse_args(argv):

@@ -8,7 +8,7 @@ import unittest
 import numpy as np
 import torch
 
-from occbench_torch import augment, data, engine, keyed, models, spec as specmod, weights
+from occbench_torch import augment, data, engine, keyed, models, run, spec as specmod, weights
 
 
 def tiny_spec(**kw):
@@ -156,6 +156,66 @@ class TestTrainer(unittest.TestCase):
         for k in ("conv1.weight", "bn1.running_mean", "bn1.running_var", "layer1.0.bn1.weight"):
             self.assertTrue(torch.equal(before[k], after[k]), k)
         self.assertFalse(torch.equal(before["fc.weight"], after["fc.weight"]))
+
+
+def _eval_tiny(n=10, seed=5):
+    """engine.evaluate of a fixed random resnet-mini on n random images with tiny_pack."""
+    s = tiny_spec()
+    m = models.build(s["network"])
+    models.init_random(m, seed)
+    g = np.random.default_rng(seed)
+    test = data.Split("tst", g.integers(0, 256, size=(n, 16, 16, 3), dtype=np.uint8), np.arange(n) % 3)
+    pack = tiny_pack()
+    return m, test, pack, engine.evaluate(m, test, pack, pack.patterns, 3, torch.device("cpu"), batch=4)
+
+
+def _eval_rank(rank, world, port, out):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world), RANK=str(rank))
+    torch.set_num_threads(1)
+    _, _, _, (clean, per) = _eval_tiny()
+    torch.distributed.destroy_process_group()
+    if rank == 0:
+        np.save(out, np.stack([clean[2]] + [p[2] for p in per]))
+
+
+class TestEvaluateHits(unittest.TestCase):
+    def test_hits_are_each_images_own_outcome(self):
+        m, test, pack, (clean, per) = _eval_tiny()
+        m.eval()
+        for j, part in enumerate([clean] + per):
+            c, t, hits = part
+            self.assertEqual(hits.shape, (len(test),))
+            self.assertEqual(int(hits.sum()), int(c.sum()))
+            for i in range(len(test)):
+                img = torch.from_numpy(test.images[i:i + 1].copy())
+                if j > 0:
+                    img = data.occlude(img, pack, pack.patterns[j - 1])
+                with torch.no_grad():
+                    pred = int(m(augment.normalize(img)).argmax(1))
+                self.assertEqual(bool(hits[i]), pred == int(test.labels[i]), f"part {j} image {i}")
+
+    def test_encode_hits_layout(self):
+        # runners.TestHitsLayout: images 0 and 9 of 10 right -> bytes 0x01 0x02 -> "AQI="
+        bits = np.zeros(10, dtype=bool)
+        bits[[0, 9]] = True
+        self.assertEqual(run.encode_hits(bits), "AQI=")
+        self.assertEqual(run.encode_hits(np.zeros(0, dtype=bool)), "")
+
+    def test_distributed_hits_gathered_by_image(self):
+        # 3 ranks over 10 images (shares 4, 4, 2): the gathered bits equal one process's.
+        import socket
+        import torch.multiprocessing as mp
+        _, _, _, (clean, per) = _eval_tiny()
+        want = np.stack([clean[2]] + [p[2] for p in per])
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "hits.npy")
+            mp.spawn(_eval_rank, args=(3, port, out), nprocs=3, join=True)
+            got = np.load(out)
+        self.assertTrue(np.array_equal(got, want), f"gathered {got.astype(int)}, single {want.astype(int)}")
+        self.assertTrue(want.any() and not want.all(), "a test that cannot tell orders apart")
 
 
 class TestAugment(unittest.TestCase):
