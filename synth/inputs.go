@@ -39,5 +39,5 @@ func Load(m *manifests.Manifest, rootFlag, occluderDir string) (Inputs, error) {
 	if err != nil {
 		return Inputs{}, err
 	}
-	return Inputs{Manifest: m, Source: src, Splits: sp, Pack: pack}, nil
+	return Inputs{Root: m.DatasetRoot(rootFlag), Manifest: m, Source: src, Splits: sp, Pack: pack}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/occbench/occbench/internal/atomicfile"
+	"github.com/occbench/occbench/internal/dirlock"
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/occluders/patterns"
 	"github.com/occbench/occbench/synth/shards"
@@ -35,12 +36,14 @@ type Options struct {
 	// RowsPerShard caps the rows of a shard (0: DefaultRowsPerShard for the image size).
 	RowsPerShard     int
 	RowGroupBytes    int64
-	Shard, NumShards int // write only shards with global index % NumShards == Shard
-	Workers          int
+	Shard, NumShards int  // write only shards with global index % NumShards == Shard
+	Workers          int  // render workers (0: GOMAXPROCS; negative is an error)
 	Resume           bool // keep complete shards of the same plan
-	Force            bool // overwrite an output folder of another plan
-	Strict           bool // fail on the first bad source image
-	Version          string
+	Force            bool // write into a folder of another plan, or one that is not a shard set
+	// Corrupt overrides the manifest's source.corrupt: "fail" stops at the first bad
+	// source image, "skip" leaves it out and lists it; "" keeps the manifest's choice.
+	Corrupt string
+	Version string
 	// Progress is called after each job is written (rows done, rows to do); may be nil.
 	Progress func(done, total int)
 }
@@ -83,8 +86,16 @@ func DefaultRowsPerShard(size int, encode string) int {
 // ErrOtherPlan is returned when the output folder holds another plan's shards.
 var ErrOtherPlan = errors.New("output folder holds shards of another manifest or options")
 
+// ErrNotShardSet is returned when the output folder is not empty and holds no shard set:
+// Run never writes into someone's folder (a README.md of their own) unless forced.
+var ErrNotShardSet = errors.New("output folder is not empty and is not a shard set")
+
 // Inputs are the resolved inputs of a run.
 type Inputs struct {
+	// Root is the dataset folder the source reads ("" for built-in sources): reasons for
+	// skipped images name files relative to it, so the lock does not depend on how the
+	// folder was spelled (tree or /abs/tree).
+	Root     string
 	Manifest *manifests.Manifest
 	Source   sources.Source
 	Splits   *splits.Splits
@@ -113,7 +124,18 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 	if opt.Encode == "jpg" {
 		opt.Encode = "jpeg"
 	}
-	if opt.RowsPerShard <= 0 {
+	if opt.RowsPerShard < 0 {
+		return nil, nil, fmt.Errorf("rows per shard %d: must be positive (0: the default for the image size)", opt.RowsPerShard)
+	}
+	if opt.Workers < 0 {
+		return nil, nil, fmt.Errorf("workers %d: must be positive (0: one per CPU)", opt.Workers)
+	}
+	switch opt.Corrupt {
+	case "", "skip", "fail":
+	default:
+		return nil, nil, fmt.Errorf("corrupt %q: want skip or fail", opt.Corrupt)
+	}
+	if opt.RowsPerShard == 0 {
 		opt.RowsPerShard = DefaultRowsPerShard(m.Preprocess.Size, opt.Encode)
 	}
 	if opt.NumShards <= 0 {
@@ -207,9 +229,6 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	out := opt.Out
-	if err := claimOutput(out, lock, opt.Force); err != nil {
-		return nil, err
-	}
 	sum := &Summary{PlanID: lock.PlanID, Format: opt.Format, Shards: len(plan.Shards), Workers: opt.Workers, RowsPerShard: opt.RowsPerShard}
 	for _, sp := range plan.Splits {
 		sum.PlannedRows += sp.Rows
@@ -232,6 +251,24 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 		}
 		todo = append(todo, g)
 		total += sh.Rows
+	}
+	if len(todo) == 0 && finished(out, lock) {
+		// Nothing to write: a finished folder of this plan may be read-only.
+		sum.Complete = true
+		sum.Elapsed = time.Since(start)
+		sum.PeakRSSBytes = PeakRSS()
+		return sum, nil
+	}
+	if err := checkShardSet(out, opt.Force); err != nil {
+		return nil, err
+	}
+	held, err := dirlock.Acquire(filepath.Join(out, shards.WriterLockFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", out, err)
+	}
+	defer held.Release()
+	if err := claimOutput(out, lock, opt.Force); err != nil {
+		return nil, err
 	}
 	if err := writeStatic(out, in, lock); err != nil {
 		return nil, err
@@ -257,6 +294,53 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 	return sum, nil
 }
 
+// finished reports whether out already holds this plan, complete: its lock names the plan
+// and says complete, and every shard has its receipt and size.
+func finished(out string, lock *shards.Lock) bool {
+	have, err := shards.ReadLock(out)
+	if err != nil || have.PlanID != lock.PlanID || !have.Complete {
+		return false
+	}
+	for _, s := range lock.Splits {
+		for _, sh := range s.Shards {
+			if _, ok := readReceipt(out, sh.File, lock.PlanID); !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkShardSet refuses (unless force) a folder that has entries but no plan file: it is
+// not a shard set, and Run would overwrite what it holds (a README.md, say). A state
+// folder alone (a run killed before it wrote the plan file) is ours.
+func checkShardSet(out string, force bool) error {
+	ents, err := os.ReadDir(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", out, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, shards.PlanFile)); err == nil {
+		return nil // a shard set; claimOutput checks that it is this plan's
+	}
+	var foreign []string
+	for _, e := range ents {
+		if e.Name() != shards.StateDir {
+			foreign = append(foreign, e.Name())
+		}
+	}
+	if len(foreign) == 0 || force {
+		return nil
+	}
+	list := strings.Join(foreign[:min(len(foreign), 5)], ", ")
+	if len(foreign) > 5 {
+		list += fmt.Sprintf(" and %d more", len(foreign)-5)
+	}
+	return fmt.Errorf("%w: %s holds %s and no %s", ErrNotShardSet, out, list, shards.PlanFile)
+}
+
 // claimOutput refuses a folder holding another plan's shards (unless force, which clears
 // them) and records this plan.
 func claimOutput(out string, lock *shards.Lock, force bool) error {
@@ -278,9 +362,10 @@ func claimOutput(out string, lock *shards.Lock, force bool) error {
 	}
 	if other != "" {
 		if !force {
-			return fmt.Errorf("%w: %s; use another --out or --force to replace them", ErrOtherPlan, other)
+			return fmt.Errorf("%w: %s", ErrOtherPlan, other)
 		}
-		for _, p := range []string{shards.DataDir, shards.StateDir, shards.PackDir, shards.LockFile, shards.CardFile} {
+		// Not the whole state folder: it holds the writer's lock, which this run holds.
+		for _, p := range []string{shards.DataDir, shards.PlanFile, shards.ReceiptsDir, shards.PackDir, shards.LockFile, shards.CardFile} {
 			if err := os.RemoveAll(filepath.Join(out, p)); err != nil {
 				return err
 			}
@@ -489,10 +574,10 @@ func (s *shardSink) job(j *Job, rows []shards.Row, rerr error) error {
 		if !errors.As(rerr, &re) {
 			return rerr
 		}
-		if s.opt.Strict || s.in.Manifest.Source.Corrupt == "fail" {
-			return fmt.Errorf("bad source image (strict): %w", rerr)
+		if corruptPolicy(s.opt, s.in.Manifest) == "fail" {
+			return fmt.Errorf("bad source image (corrupt: fail): %w", rerr)
 		}
-		s.skipped = append(s.skipped, shards.Skip{SourceID: re.SourceID, Reason: re.Err.Error()})
+		s.skipped = append(s.skipped, shards.Skip{SourceID: re.SourceID, Reason: relativeReason(re.Err.Error(), j.Item.Path, s.in.Root)})
 		return nil
 	}
 	if err := s.w.Write(rows...); err != nil {
@@ -506,6 +591,36 @@ func (s *shardSink) job(j *Job, rows []shards.Row, rerr error) error {
 		s.opt.Progress(s.done, s.total)
 	}
 	return nil
+}
+
+// corruptPolicy is what a bad source image gets: the option when set, else the
+// manifest's source.corrupt, else skip.
+func corruptPolicy(opt Options, m *manifests.Manifest) string {
+	if opt.Corrupt != "" {
+		return opt.Corrupt
+	}
+	if m.Source.Corrupt == "fail" {
+		return "fail"
+	}
+	return "skip"
+}
+
+// relativeReason rewrites the file path in a skipped image's reason relative to the
+// dataset root, so that the reason (and the lock) is the same however the root was given.
+func relativeReason(msg, path, root string) string {
+	if path == "" || root == "" || !strings.Contains(msg, path) {
+		return msg
+	}
+	absRoot, err1 := filepath.Abs(root)
+	absPath, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return msg
+	}
+	rel, err := filepath.Rel(absRoot, absPath)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return msg
+	}
+	return strings.ReplaceAll(msg, path, filepath.ToSlash(rel))
 }
 
 // PeakRSS returns the process's peak resident set size (VmHWM) on Linux, else 0.

@@ -451,12 +451,12 @@ func TestOtherPlanRefused(t *testing.T) {
 		t.Error("forced run incomplete")
 	}
 	verifyOK(t, out)
-	// A folder with foreign files in data/ is refused too.
+	// A folder with foreign files in data/ and no plan is not a shard set.
 	other := t.TempDir()
 	os.MkdirAll(filepath.Join(other, "data"), 0o755)
 	os.WriteFile(filepath.Join(other, "data", "x.parquet"), []byte("x"), 0o644)
-	if _, err := Run(context.Background(), in, Options{Out: other}); !errors.Is(err, ErrOtherPlan) {
-		t.Fatalf("want ErrOtherPlan, got %v", err)
+	if _, err := Run(context.Background(), in, Options{Out: other}); !errors.Is(err, ErrNotShardSet) {
+		t.Fatalf("want ErrNotShardSet, got %v", err)
 	}
 }
 
@@ -482,7 +482,7 @@ func TestCorruptImages(t *testing.T) {
 		t.Errorf("the card does not say %q:\n%s", want, card)
 	}
 	strict := t.TempDir()
-	_, err := Run(context.Background(), in, Options{Out: strict, Sets: []string{"tst_x"}, Strict: true})
+	_, err := Run(context.Background(), in, Options{Out: strict, Sets: []string{"tst_x"}, Corrupt: "fail"})
 	if err == nil || !strings.Contains(err.Error(), ids[3].ID) {
 		t.Fatalf("strict: %v", err)
 	}

@@ -19,6 +19,8 @@ const (
 	StateDir    = ".occbench"
 	PlanFile    = ".occbench/plan.json"
 	ReceiptsDir = ".occbench/shards"
+	// WriterLockFile is held (internal/dirlock) by the process writing the shard set.
+	WriterLockFile = ".occbench/lock"
 )
 
 // Lock is manifest.lock.json: everything that determined a shard set and what it holds.
