@@ -50,6 +50,13 @@ type Outcome struct {
 // stage is cached by the hash of what determines it, so a rerun redoes only what changed.
 func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	start := time.Now()
+	var force []string
+	for st := range o.Force {
+		force = append(force, st)
+	}
+	if err := CheckStages(force); err != nil {
+		return nil, err
+	}
 	if o.Profile == "" {
 		ps := b.Profiles()
 		o.Profile = ps[len(ps)-1]
@@ -98,8 +105,8 @@ func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	shardDir, err := cache.Do("synth", lock.PlanID[:20], func(dir string) error {
-		sopt.Out = dir
+	shardDir, err := cache.DoResumable("synth", lock.PlanID[:20], func(dir string) error {
+		sopt.Out, sopt.Resume = dir, true // an interrupted synth keeps its complete shards
 		_, err := synth.Run(ctx, in, sopt)
 		return err
 	})

@@ -149,7 +149,10 @@ func RenderRecipe(ctx context.Context, opt RenderOptions) (*RenderSummary, error
 	if err != nil {
 		return nil, err
 	}
-	if opt.Workers <= 0 {
+	if opt.Workers < 0 {
+		return nil, fmt.Errorf("workers %d: must be positive (0: one per CPU)", opt.Workers)
+	}
+	if opt.Workers == 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	sum := &RenderSummary{Shard: opt.Shard, Rows: len(rows), Images: len(jobs)}

@@ -38,6 +38,9 @@ fails the render here, named in the error.`,
 			if out == "" {
 				return fmt.Errorf("--out is required")
 			}
+			if err := positiveFlags(cmd, "workers"); err != nil {
+				return err
+			}
 			opt := synth.RenderOptions{Shard: args[0], Rows: rows, Out: out, Root: root, Files: files, Workers: workers}
 			stderr := cmd.ErrOrStderr()
 			var sum *synth.RenderSummary
@@ -64,7 +67,7 @@ fails the render here, named in the error.`,
 	f.StringVar(&rows, "rows", "", `rows to render: "lo:hi", "i", "lo:", comma-separated (default: every row)`)
 	f.StringVar(&root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
 	f.BoolVar(&files, "files", false, "write image files and metadata.jsonl instead of one Parquet file")
-	f.IntVar(&workers, "workers", 0, "render workers (default: GOMAXPROCS)")
+	f.IntVar(&workers, "workers", 0, "render workers, at least 1 (default: GOMAXPROCS)")
 	f.BoolVar(&quiet, "quiet", false, "no progress bar and no summary")
 	f.BoolVar(&stats, "stats", false, "print the summary as JSON on stdout")
 	return cmd

@@ -15,13 +15,28 @@ import (
 	"github.com/occbench/occbench/runners/torchrun"
 )
 
-// goTrain runs one spec with the Go runner.
-func goTrain(_ context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+// goTrain runs one spec with the Go runner. The Go runner takes no context, so on
+// cancellation (Ctrl-C) goTrain returns at once and leaves it to die with the process.
+func goTrain(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
 	data, err := sharddata.Load(spec)
 	if err != nil {
 		return nil, err
 	}
-	return gonn.Run(spec, gonnData(data), dir)
+	type outcome struct {
+		res *runners.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := gonn.Run(spec, gonnData(data), dir)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // gonnData hands what sharddata loaded to the Go runner.
@@ -45,6 +60,9 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 		Example: "  bench run demo\n  bench run table2 --profile mini\n  bench run table6 --profile paper --root /data/imagenet --weights resnet50.safetensors --runner torch",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positiveFlags(cmd, "workers"); err != nil {
+				return err
+			}
 			b, err := benchmarks.Get(args[0])
 			if err != nil {
 				return err
@@ -71,6 +89,9 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 			default:
 				return fmt.Errorf("--runner %q: want go or torch", o.Runner)
 			}
+			if err := benchmarks.CheckStages(force); err != nil {
+				return fmt.Errorf("--force: %w", err)
+			}
 			o.Force = map[string]bool{}
 			for _, f := range force {
 				o.Force[f] = true
@@ -78,8 +99,9 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 			if !quiet {
 				o.Log = cmd.ErrOrStderr()
 			}
-			out, err := benchmarks.Run(cmd.Context(), b, o)
-			if err != nil {
+			ctx, finish := interruptible(cmd.Context())
+			out, err := benchmarks.Run(ctx, b, o)
+			if err := finish(err); err != nil {
 				return err
 			}
 			if err := out.Report.WriteMarkdown(cmd.OutOrStdout()); err != nil {
@@ -96,8 +118,8 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 	f.StringVar(&o.Runner, "runner", "go", "go (CPU, gorgonia) or torch (PyTorch, GPUs)")
 	f.StringVar(&o.Weights, "weights", "", "paper profile: ImageNet-pretrained weights (.safetensors with torchvision names)")
 	f.StringVar(&o.Manifest, "manifest", "", "run on this manifest (a file or a built-in name) instead of the profile's: your own hyperparameters or a scaled-down copy; it must define the benchmark's sets")
-	f.StringSliceVar(&force, "force", nil, "redo a stage even if cached: synth, pretrain, model or all")
-	f.IntVar(&o.Workers, "workers", 0, "synthesis workers (default: one per CPU)")
+	f.StringSliceVar(&force, "force", nil, "redo a stage even if cached: synth, pretrain, model or all (comma-separated or repeated)")
+	f.IntVar(&o.Workers, "workers", 0, "synthesis workers, at least 1 (default: one per CPU)")
 	f.Uint64Var(&o.Seed, "seed", 0, "training seed (default: the manifest's)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no stage log on stderr")
 	f.StringVar(&torchOpts.Python, "python", "python3", "torch runner: Python interpreter with PyTorch")

@@ -45,22 +45,42 @@ func newShardsCmd() *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show OUT",
 		Short: "Row counts of a shard set per split, pattern and class",
-		Args:  cobra.ExactArgs(1),
+		Long: `Print the row counts of a shard set per split, pattern and class (from the rows'
+metadata; no image is decoded).
+
+A shard set that a killed or unfinished bench synth left (no manifest.lock.json, or a lock
+that says complete: false) is shown with the counts of the shards present, then the command
+says "incomplete" and exits with status 3; bench synth ... --resume completes it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := shards.Open(args[0])
 			if err != nil {
+				if why := shards.Incomplete(args[0], nil); why != "" {
+					return &exitError{code: exitIncomplete, err: fmt.Errorf("%s: incomplete (%s); run bench synth again with --resume", args[0], why)}
+				}
 				return err
 			}
 			c, err := d.Count()
 			if err != nil {
 				return err
 			}
+			incomplete := func() error {
+				if why := shards.Incomplete(d.Dir, d.Lock); why != "" {
+					return &exitError{code: exitIncomplete, err: fmt.Errorf("%s: incomplete (%s); these are the counts of the shards present; run bench synth again with --resume", d.Dir, why)}
+				}
+				return nil
+			}
 			if showJSON {
-				return writeJSON(cmd.OutOrStdout(), c)
+				if err := writeJSON(cmd.OutOrStdout(), c); err != nil {
+					return err
+				}
+				return incomplete()
 			}
 			w := cmd.OutOrStdout()
 			if d.Lock != nil {
 				fmt.Fprintf(w, "plan %s  encode %s  classes %d  patterns %d  complete %v\n\n", d.Lock.PlanID, d.Lock.Encode, len(d.Lock.Classes), len(d.Lock.Patterns.Patterns), d.Lock.Complete)
+			} else if shards.Incomplete(d.Dir, nil) != "" {
+				fmt.Fprintf(w, "INCOMPLETE: no %s (an interrupted bench synth)\n\n", shards.LockFile)
 			}
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "split\tshards\trows\timages\tclean\toccluded\tclasses\tpatterns\t")
@@ -81,7 +101,7 @@ func newShardsCmd() *cobra.Command {
 				}
 				fmt.Fprintln(w)
 			}
-			return nil
+			return incomplete()
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print the counts as JSON")

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"errors"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -50,14 +49,14 @@ func (b *bar) finish() {
 }
 
 // withProgress runs long work with a progress bar on w (see newBar) and a context that
-// Ctrl-C or SIGTERM cancels, so writers remove their partial files.
+// Ctrl-C or SIGTERM cancels, so writers remove their partial files; an interrupted run
+// ends with exit status 128 + the signal (interruptible).
 func withProgress(w io.Writer, quiet bool, what string, fn func(ctx context.Context, progress func(done, total int)) error) error {
 	b := newBar(w, quiet, what)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, finish := interruptible(context.Background())
 	err := fn(ctx, b.set)
 	b.finish()
-	return err
+	return finish(err)
 }
 
 // parseShard parses --shard "i/N".
@@ -113,6 +112,9 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 			if out == "" {
 				return fmt.Errorf("--out is required")
 			}
+			if err := positiveFlags(cmd, "workers", "rows-per-shard"); err != nil {
+				return err
+			}
 			si, sn, err := parseShard(shard)
 			if err != nil {
 				return err
@@ -123,7 +125,10 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 			}
 			opt := synth.Options{Out: out, Format: format, Encode: encode, Codec: codec, Occluded: occluded, Variant: variant,
 				RowsPerShard: rowsPerShard, Shard: si, NumShards: sn, Workers: workers, Resume: resume, Force: force,
-				Strict: strict, Version: version}
+				Version: version}
+			if cmd.Flags().Changed("strict") { // given, the flag overrides the manifest's source.corrupt
+				opt.Corrupt = map[bool]string{true: "fail", false: "skip"}[strict]
+			}
 			if sets != "" {
 				opt.Sets = strings.Split(sets, ",")
 			}
@@ -145,7 +150,13 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 				sum, err = synth.Run(ctx, in, opt)
 				return err
 			})
-			if err != nil {
+			switch {
+			case interrupted(err):
+				fmt.Fprintf(stderr, "bench: synth interrupted; the complete shards are kept. Resume with:\n  %s\n", commandLine(cmd, args, "--resume"))
+				return err
+			case errors.Is(err, synth.ErrOtherPlan) || errors.Is(err, synth.ErrNotShardSet):
+				return fmt.Errorf("%w; use another --out, or --force to write into it", err)
+			case err != nil:
 				return err
 			}
 			if stats {
@@ -167,12 +178,12 @@ with --resume afterwards (it writes nothing new) to seal the lock if parts ran c
 	f.StringVar(&shard, "shard", "", "write only part i of N (i/N, 0-based): shards with global index i mod N")
 	f.StringVar(&variant, "variant", "", "pattern subset for sets with occlude: variant (default: first iop_variants)")
 	f.StringVar(&occDir, "occluders", "", "use the RGBA PNGs of this folder instead of the manifest's occluders")
-	f.IntVar(&workers, "workers", 0, "render workers (default: GOMAXPROCS)")
-	f.IntVar(&rowsPerShard, "rows-per-shard", 0, "rows per shard (default: about 256 MiB of images)")
+	f.IntVar(&workers, "workers", 0, "render workers, at least 1 (default: GOMAXPROCS)")
+	f.IntVar(&rowsPerShard, "rows-per-shard", 0, "rows per shard, at least 1 (default: about 256 MiB of images)")
 	f.BoolVar(&occluded, "occluded", false, "also write the occluded rows of pairs sets")
 	f.BoolVar(&resume, "resume", false, "keep the complete shards of an interrupted run of the same plan")
-	f.BoolVar(&force, "force", false, "replace an output folder that holds another plan's shards")
-	f.BoolVar(&strict, "strict", false, "fail on a source image that does not decode (default: the manifest's source.corrupt)")
+	f.BoolVar(&force, "force", false, "write into a folder that holds another plan's shards (replacing them) or files of its own (a README.md is replaced by the card)")
+	f.BoolVar(&strict, "strict", false, "fail on a source image that does not decode; --strict=false skips it; given either way, it overrides the manifest's source.corrupt")
 	f.BoolVar(&quiet, "quiet", false, "no progress bar and no summary")
 	f.BoolVar(&stats, "stats", false, "print the run summary as JSON on stdout (images/s, peak memory)")
 	f.BoolVar(&dryRun, "dry-run", false, "print the plan (splits, rows, shards) and write nothing")

@@ -126,3 +126,29 @@ func ReadLock(dir string) (*Lock, error) {
 func ShardName(split string, i, n int) string {
 	return ShardFileName(split, i, n, FormatParquet)
 }
+
+// Incomplete says why the shard set in dir is not complete, or "" when it is (or when dir
+// is not a folder bench synth wrote): lock is its manifest.lock.json, nil when it has none.
+// A synth run killed before its end leaves a plan file and no lock, or a lock that says
+// complete: false.
+func Incomplete(dir string, lock *Lock) string {
+	if lock != nil {
+		if lock.Complete {
+			return ""
+		}
+		missing, planned := 0, 0
+		for _, s := range lock.Splits {
+			for _, sh := range s.Shards {
+				planned++
+				if sh.SHA256 == "" {
+					missing++
+				}
+			}
+		}
+		return fmt.Sprintf("%d of %d planned shards are missing", missing, planned)
+	}
+	if _, err := os.Stat(filepath.Join(dir, PlanFile)); err == nil {
+		return fmt.Sprintf("no %s: the synth run writing it was interrupted", LockFile)
+	}
+	return ""
+}
