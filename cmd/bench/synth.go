@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -106,7 +106,15 @@ whose occlude is "variant" (default: the manifest's first iop_variants entry).
 --shard i/N writes only the shards whose global index is i modulo N: N machines (a Slurm
 array, a Kubernetes Indexed Job) writing into one folder produce exactly the single-machine
 output. The lock's checksums are complete once every part is there; run the same command
-with --resume afterwards (it writes nothing new) to seal the lock if parts ran concurrently.`,
+with --resume afterwards (it writes nothing new) to seal the lock if parts ran concurrently.
+
+OUT must be absent, empty, or a shard set of the same plan: a folder of another plan, or one
+holding files of its own (a README.md), is refused unless --force. While it writes, bench
+synth holds OUT/.occbench/lock: a second bench synth into OUT fails with "folder busy (pid
+N)"; the lock of a process that died (kill -9) is taken over. Ctrl-C or SIGTERM stops it
+with exit status 130 or 143, keeping the complete shards, and prints the --resume command
+that continues; --resume on a finished set writes nothing (it may be read-only). --strict,
+given either way, overrides the manifest's source.corrupt.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
