@@ -6,8 +6,8 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
-	"os"
 
+	"github.com/occbench/occbench/internal/inputs"
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/occluders"
 	"github.com/occbench/occbench/occluders/patterns"
@@ -178,7 +178,7 @@ func (r *Renderer) decode(it sources.Item) (image.Image, error) {
 	if r.Turbo == nil || it.Path == "" {
 		return r.Source.Decode(it)
 	}
-	data, err := os.ReadFile(it.Path)
+	data, err := inputs.ReadFile(it.Path, inputs.SourceImage) // a regular file, size capped
 	if err != nil {
 		return nil, err
 	}

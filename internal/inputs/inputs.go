@@ -24,6 +24,7 @@ var (
 	OccluderPNG = Kind{"occluder PNG", 64 << 20}
 	PackPNG     = Kind{"pattern pack PNG", 64 << 20}
 	PackTable   = Kind{"pattern table", 64 << 20}
+	SourceImage = Kind{"dataset image", 256 << 20}
 )
 
 // MaxPixels is the most pixels an image may claim in its header (width x height) before
@@ -96,13 +97,13 @@ func modeName(m fs.FileMode) string {
 
 func fileError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: file does not exist", path)
+		return fmt.Errorf("%s: %w", path, fs.ErrNotExist) // "x: file does not exist"
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return fmt.Errorf("%s: cannot read: %v", path, err)
+	return fmt.Errorf("%s: cannot read: %w", path, err)
 }
 
 // Size formats a byte count for messages: "512 bytes", "3.2 KiB", "35 MiB".

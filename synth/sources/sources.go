@@ -20,6 +20,8 @@ import (
 	"image"
 	"slices"
 	"sort"
+
+	"github.com/occbench/occbench/internal/inputs"
 )
 
 // Layout names accepted by Open.
@@ -66,7 +68,7 @@ const (
 )
 
 // DefaultMaxPixels is the decompression-bomb guard used when Options.MaxPixels is 0.
-const DefaultMaxPixels = 50_000_000
+const DefaultMaxPixels = inputs.MaxPixels
 
 // Item is one source image, identified by a stable id.
 type Item struct {

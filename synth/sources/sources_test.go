@@ -1,6 +1,7 @@
 package sources_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/occbench/occbench/manifests"
@@ -419,11 +421,16 @@ func TestDecodeErrors(t *testing.T) {
 		write func(p string)
 		want  string
 	}{
-		"zero.jpg":      {func(p string) { sourcestest.WriteFile(t, p, nil) }, "empty file"},
-		"trunc.jpg":     {func(p string) { sourcestest.WriteTruncatedJPEG(t, p) }, "truncated"},
-		"huge.png":      {func(p string) { sourcestest.WriteHugePNG(t, p, 100000, 100000) }, "100000x100000"},
-		"garbage.jpg":   {func(p string) { sourcestest.WriteFile(t, p, []byte("hello, not an image")) }, "not a recognised image"},
-		"missing.jpg":   {func(p string) {}, "no such file"},
+		"zero.jpg":    {func(p string) { sourcestest.WriteFile(t, p, nil) }, "empty file"},
+		"trunc.jpg":   {func(p string) { sourcestest.WriteTruncatedJPEG(t, p) }, "truncated"},
+		"huge.png":    {func(p string) { sourcestest.WriteHugePNG(t, p, 100000, 100000) }, "100000x100000"},
+		"garbage.jpg": {func(p string) { sourcestest.WriteFile(t, p, []byte("hello, not an image")) }, "not a recognised image"},
+		"missing.jpg": {func(p string) {}, "file does not exist"},
+		"fifo.jpg": {func(p string) {
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "not a regular file (a named pipe)"},
 		"headonly.jpeg": {func(p string) { sourcestest.WriteFile(t, p, []byte{0xff, 0xd8, 0xff}) }, "jpeg"},
 	}
 	for name, c := range cases {
@@ -459,6 +466,59 @@ func TestDecodeErrors(t *testing.T) {
 		}
 		if err != nil {
 			wantErr(t, err, bad)
+		}
+	}
+}
+
+// TestCMYKWithoutAdobe: a 4-component JPEG without an Adobe APP14 marker (Pillow's CMYK
+// JPEG with the marker cut out) was skipped as corrupt (#11); it decodes as Pillow 9.4
+// decodes it: as CMYK stored inverted. testdata/cmyk_noadobe.pillow.cmyk holds Pillow's
+// CMYK samples (Image.open(...).tobytes()); image/jpeg's IDCT rounds differently from
+// libjpeg's by at most 1 (as for every JPEG the pure-Go path decodes), while reading the
+// samples uninverted would be off by up to 255. cmyk_noadobe.pillow.png is Pillow's
+// convert("RGB"), which preprocess.ToRGB meets within 2 (the IDCT's 1 and image/color's
+// CMYK formula, which rounds differently from Pillow's).
+func TestCMYKWithoutAdobe(t *testing.T) {
+	data, err := os.ReadFile("testdata/cmyk_noadobe.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("Adobe")) {
+		t.Fatal("test bug: the fixture has an Adobe marker")
+	}
+	img, err := sources.DecodeBytes(data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, ok := img.(*image.CMYK)
+	if !ok {
+		t.Fatalf("decoded as %T, want CMYK", img)
+	}
+	pil, err := os.ReadFile("testdata/cmyk_noadobe.pillow.cmyk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := cm.Rect.Dx(), cm.Rect.Dy()
+	if len(pil) != 4*w*h {
+		t.Fatalf("%dx%d decoded, Pillow has %d bytes", w, h, len(pil))
+	}
+	for y := range h {
+		row := cm.Pix[cm.PixOffset(cm.Rect.Min.X, cm.Rect.Min.Y+y):][:4*w]
+		for i, v := range row {
+			if d(v, pil[4*w*y+i]) > 1 {
+				t.Fatalf("pixel (%d,%d) channel %d: %d, Pillow %d", i/4, y, i%4, v, pil[4*w*y+i])
+			}
+		}
+	}
+	got := preprocess.ToRGB(img, img.Bounds())
+	ref, err := sources.DecodeFile("testdata/cmyk_noadobe.pillow.png", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := preprocess.ToRGB(ref, ref.Bounds())
+	for i := range got.Pix {
+		if d(got.Pix[i], want.Pix[i]) > 2 {
+			t.Fatalf("pixel (%d,%d) channel %d: %d, Pillow %d", i/4%w, i/4/w, i%4, got.Pix[i], want.Pix[i])
 		}
 	}
 }
