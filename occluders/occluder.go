@@ -6,17 +6,17 @@
 package occluders
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/draw"
-	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/occbench/occbench/internal/inputs"
 )
 
 // Occluder is one occluder asset: a non-premultiplied RGBA image whose alpha channel is the
@@ -113,29 +113,20 @@ func stem(path string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
+// decodePNG reads an occluder PNG: a regular file of at most 64 MiB whose header claims
+// at most inputs.MaxPixels pixels (checked before decoding).
 func decodePNG(path string) (image.Image, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputs.ReadFile(path, inputs.OccluderPNG)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: file does not exist", path)
-		}
-		return nil, fmt.Errorf("%s: cannot read: %v", path, unwrapPath(err))
+		return nil, err
 	}
 	return decodePNGBytes(path, data)
 }
 
-func decodePNGBytes(name string, data []byte) (img image.Image, err error) {
-	defer func() {
-		if r := recover(); r != nil { // defensive: a decoder bug must not crash the caller
-			img, err = nil, fmt.Errorf("%s: not a valid PNG (decoder failure: %v)", name, r)
-		}
-	}()
-	img, err = png.Decode(bytes.NewReader(data))
+func decodePNGBytes(name string, data []byte) (image.Image, error) {
+	img, _, err := inputs.DecodeImage(data, 0, "png")
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a valid PNG: %v", name, err)
-	}
-	if b := img.Bounds(); b.Dx() == 0 || b.Dy() == 0 {
-		return nil, fmt.Errorf("%s: image is empty (0 pixels)", name)
 	}
 	return img, nil
 }

@@ -1,7 +1,10 @@
 package occluders
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -292,5 +296,30 @@ func TestLoaders(t *testing.T) {
 	}
 	if _, err := LoadDir(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no PNG") {
 		t.Errorf("empty dir: %v", err)
+	}
+}
+
+// TestLoadPNGHostile: an occluder PNG claiming 16000 x 16000 pixels is refused from its
+// header (it was decoded, 2 GB, before, #11); a named pipe among a folder's PNGs is
+// refused instead of hanging the read.
+func TestLoadPNGHostile(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewNRGBA(image.Rect(0, 0, 1, 1)))
+	b := buf.Bytes()
+	binary.BigEndian.PutUint32(b[16:], 16000)
+	binary.BigEndian.PutUint32(b[20:], 16000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	huge := filepath.Join(dir, "huge.png")
+	os.WriteFile(huge, b, 0o644)
+	if _, err := LoadPNG(huge); err == nil || !strings.Contains(err.Error(), "huge.png: not a valid PNG: image too large: png header claims 16000x16000") {
+		t.Errorf("huge: %v", err)
+	}
+	fdir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(fdir, "a.png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDir(fdir); err == nil || !strings.Contains(err.Error(), "a.png: not a regular file (a named pipe)") {
+		t.Errorf("fifo: %v", err)
 	}
 }

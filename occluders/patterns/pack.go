@@ -8,12 +8,13 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/occbench/occbench/internal/atomicfile"
+	"github.com/occbench/occbench/internal/inputs"
 )
 
 // TableFile is the pattern table's name inside a pack folder.
@@ -53,10 +54,14 @@ func (t *Table) JSON() ([]byte, error) {
 }
 
 // ReadPack loads a pack written by Write and checks that every image it names matches the
-// table's sizes.
+// table's sizes. What a pack may hold is bounded (internal/inputs): patterns.json and each
+// PNG are regular files (64 MiB at most), a PNG's header is checked before it is decoded
+// (at most inputs.MaxPixels pixels), and every file the table names must be a relative
+// path inside the pack's occluders/ folder ("occluders/x@20.png"): "../../etc/passwd", an
+// absolute path or a path through a symbolic link that leaves the pack is refused.
 func ReadPack(dir string) (*Pack, error) {
 	tp := filepath.Join(dir, TableFile)
-	data, err := os.ReadFile(tp)
+	data, err := inputs.ReadFile(tp, inputs.PackTable)
 	if err != nil {
 		return nil, fmt.Errorf("pattern pack %s: %w", dir, err)
 	}
@@ -69,12 +74,15 @@ func ReadPack(dir string) (*Pack, error) {
 	for _, pt := range p.Patterns {
 		img, ok := p.Images[pt.File]
 		if !ok {
-			f, err := os.Open(filepath.Join(dir, filepath.FromSlash(pt.File)))
+			path, err := packPath(dir, pt.File)
 			if err != nil {
 				return nil, fmt.Errorf("pattern pack %s: pattern %d: %w", dir, pt.ID, err)
 			}
-			dec, err := png.Decode(f)
-			f.Close()
+			data, err := inputs.ReadFile(path, inputs.PackPNG)
+			if err != nil {
+				return nil, fmt.Errorf("pattern pack %s: pattern %d: %w", dir, pt.ID, err)
+			}
+			dec, _, err := inputs.DecodeImage(data, 0, "png")
 			if err != nil {
 				return nil, fmt.Errorf("pattern pack %s: %s: %w", dir, pt.File, err)
 			}
@@ -87,6 +95,29 @@ func ReadPack(dir string) (*Pack, error) {
 		}
 	}
 	return p, nil
+}
+
+// packPath resolves a file name of the pattern table inside the pack folder dir: a
+// slash-separated relative path under occluders/, with no "..", that stays inside dir when
+// symbolic links are followed.
+func packPath(dir, file string) (string, error) {
+	local := filepath.FromSlash(file)
+	if !strings.HasPrefix(file, "occluders/") || !filepath.IsLocal(local) || strings.Contains(file, "\\") {
+		return "", fmt.Errorf("file %q is not a path inside the pack's occluders/ folder", file)
+	}
+	path := filepath.Join(dir, local)
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path, nil // inputs.ReadFile names what is missing
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("file %q leaves the pack through a symbolic link (to %s)", file, real)
+	}
+	return path, nil
 }
 
 // WriteText prints the table as aligned columns, one pattern a line.
