@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/occbench/occbench/internal/inputs"
 	"github.com/occbench/occbench/occluders/patterns"
 )
 
@@ -326,18 +325,14 @@ func ReadFile(path string) ([]Row, map[string]string, error) {
 // Decode decodes the row's image.
 func (r *Row) Decode() (*image.NRGBA, error) { return DecodeImage(r.Image) }
 
-// DecodeImage decodes PNG or JPEG bytes to an *image.NRGBA with origin (0, 0).
+// DecodeImage decodes PNG or JPEG bytes to an *image.NRGBA with origin (0, 0). The header
+// is checked first (internal/inputs: at most inputs.MaxPixels pixels), like every image
+// occbench reads.
 func DecodeImage(b []byte) (*image.NRGBA, error) {
-	var img image.Image
-	var err error
-	switch {
-	case bytes.HasPrefix(b, []byte("\x89PNG")):
-		img, err = png.Decode(bytes.NewReader(b))
-	case bytes.HasPrefix(b, []byte{0xff, 0xd8}):
-		img, err = jpeg.Decode(bytes.NewReader(b))
-	default:
+	if !bytes.HasPrefix(b, []byte("\x89PNG")) && !bytes.HasPrefix(b, []byte{0xff, 0xd8}) {
 		return nil, fmt.Errorf("image bytes are neither PNG nor JPEG")
 	}
+	img, _, err := inputs.DecodeImage(b, 0, "png", "jpeg")
 	if err != nil {
 		return nil, err
 	}
