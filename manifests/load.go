@@ -105,7 +105,7 @@ func Load(file string, data []byte) (*Manifest, error) {
 	dec.KnownFields(true)
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
-		return nil, yamlError(file, err)
+		return nil, fieldError(yamlError(file, err), &root)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
@@ -137,6 +137,110 @@ func yamlError(file string, err error) error {
 	e.Msg = strings.ReplaceAll(e.Msg, " in type manifests.", " in ")
 	e.Msg = strings.ReplaceAll(e.Msg, "\n", " ")
 	return e
+}
+
+var (
+	typeErrRE    = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+	unknownKeyRE = regexp.MustCompile(`^field (\S+) not found in (\w+)$`)
+)
+
+// fieldError names the field of a decoding error (yaml.v3 gives only the line): a wrong
+// type becomes "hyper.lr: want a number, got "fast"", an unknown key "sets[0].images:
+// field randum not found in ImageRule".
+func fieldError(err error, root *yaml.Node) error {
+	e, ok := err.(*Error)
+	if !ok || e.Line == 0 {
+		return err
+	}
+	if sm := typeErrRE.FindStringSubmatch(e.Msg); sm != nil {
+		tag, val, into := sm[1], sm[2], sm[3]
+		scalar := tag != "seq" && tag != "map"
+		if path := pathAt(root, e.Line, func(k, v *yaml.Node) bool {
+			return v.Line == e.Line && (v.Kind == yaml.ScalarNode) == scalar && (!scalar || v.Value == val)
+		}); path != "" {
+			e.Field = path
+		}
+		got := fmt.Sprintf("%q", val)
+		switch tag {
+		case "seq":
+			got = "a list"
+		case "map":
+			got = "a mapping"
+		}
+		e.Msg = fmt.Sprintf("want %s, got %s", goTypeName(into), got)
+		return e
+	}
+	if sm := unknownKeyRE.FindStringSubmatch(e.Msg); sm != nil {
+		path := pathAt(root, e.Line, func(k, v *yaml.Node) bool { return k.Line == e.Line && k.Value == sm[1] })
+		if i := strings.LastIndexByte(path, '.'); i >= 0 {
+			e.Field = path[:i]
+		}
+	}
+	return e
+}
+
+// goTypeName says what a Go type of the schema wants, in YAML words.
+func goTypeName(t string) string {
+	switch {
+	case t == "float64" || t == "float32":
+		return "a number"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case t == "bool":
+		return "true or false"
+	case t == "string":
+		return "a string"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "manifests."):
+		return "a mapping"
+	}
+	return t
+}
+
+// pathAt returns the field path ("sets[2].images.random") of the first key/value pair of
+// the YAML tree for which match holds, or "".
+func pathAt(root *yaml.Node, line int, match func(k, v *yaml.Node) bool) string {
+	var walk func(n *yaml.Node, path string) string
+	walk = func(n *yaml.Node, path string) string {
+		if n.Line > line { // nodes come in file order: nothing further down can match
+			return ""
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				if p := walk(c, path); p != "" {
+					return p
+				}
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if match(k, v) {
+					return p
+				}
+				if q := walk(v, p); q != "" {
+					return q
+				}
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if c.Kind == yaml.ScalarNode && match(c, c) {
+					return p
+				}
+				if q := walk(c, p); q != "" {
+					return q
+				}
+			}
+		}
+		return ""
+	}
+	return walk(root, "")
 }
 
 // lineOf finds the line of a field path such as "sets[2].images.random" in the YAML tree,

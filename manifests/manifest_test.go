@@ -84,7 +84,7 @@ func TestBaseIsValid(t *testing.T) {
 func TestBadManifests(t *testing.T) {
 	cases := []struct{ name, old, new, want string }{
 		{"unknown key", "seed: 1\n", "seed: 1\ncolour: red\n", `bad.yaml:3: field colour not found`},
-		{"unknown nested key", "{random: 3}", "{random: 3, randum: 4}", `bad.yaml:7: field randum not found`},
+		{"unknown nested key", "{random: 3}", "{random: 3, randum: 4}", `bad.yaml:7: sets[0].images: field randum not found in ImageRule`},
 		{"malformed", "sets:\n", "sets: [\n", `bad.yaml:`},
 		{"ratio above 1", "[0.2, 0.1]", "[0.2, 1.5]", `bad.yaml:10: occlusion.ratios[1]: 1.5 is outside (0, 1)`},
 		{"ratio zero", "[0.2, 0.1]", "[0, 0.1]", `occlusion.ratios[0]: 0 is outside (0, 1)`},
@@ -92,14 +92,29 @@ func TestBadManifests(t *testing.T) {
 		{"bad layout", "layout: builtin", "layout: caltech", `bad.yaml:3: source.layout: "caltech" is not one of`},
 		{"undefined set", "{random: 3}", "{among: [tst], random: 3}", `sets[0].images.among[0]: set "tst" is not defined before this set`},
 		{"two picks", "{random: 3}", "{random: 3, up_to: 4}", `sets[0].images: use at most one of`},
-		{"wrong type", "seed: 1", "seed: many", `bad.yaml:2: cannot unmarshal`},
+		// Type errors name the field (#11), nested ones too.
+		{"wrong type", "seed: 1", "seed: many", `bad.yaml:2: seed: want a whole number, got "many"`},
+		{"wrong type nested", "beta: 1}", "beta: 1, lr: fast}", `bad.yaml:12: hyper.lr: want a number, got "fast"`},
+		{"wrong type in a list", "[0.2, 0.1]", "[0.2, ten]", `bad.yaml:10: occlusion.ratios[1]: want a number, got "ten"`},
+		{"wrong type in a list of maps", "{random: 3}", "{random: 3}\n  - name: tst\n    images: {up_to: lots}", `bad.yaml:9: sets[1].images.up_to: want a whole number, got "lots"`},
+		{"list for a number", "seed: 1", "seed: [1]", `bad.yaml:2: seed: want a whole number, got a list`},
+		// Out-of-range values of the built-in layouts fail validation (#11), not a later
+		// run with advice to set --root.
+		{"builtin classes", "layout: builtin}", "layout: builtin, builtin: {classes: 11, per_class: 2, size: 32}}", `bad.yaml:3: source.builtin.classes: 11 must be in 2..10`},
+		{"builtin size", "layout: builtin}", "layout: builtin, builtin: {classes: 3, per_class: 2, size: 100000}}", `source.builtin.size: 100000 must be in 16..1024`},
+		{"builtin per_class", "layout: builtin}", "layout: builtin, builtin: {classes: 3, per_class: 1000000, size: 32}}", `source.builtin.per_class: 1000000 must be in 1..100000`},
+		{"builtin-ar size", "layout: builtin}", "layout: builtin-ar, builtin: {subjects: 3, size: 8}}", `source.builtin.size: 8 must be in 16..1024`},
+		// Bounded lists (#11): explicit positions, ratios, use; duplicates in use.
+		{"explicit cap", "center: true, random: 3}", "explicit: [" + strings.Repeat("{x: 1, y: 1}, ", 1000) + "{x: 2, y: 2}]}", `occlusion.positions.explicit: 1001 positions, at most 1000`},
+		{"ratio cap", "[0.2, 0.1]", "[" + strings.Repeat("0.5, ", 100) + "0.1]", `occlusion.ratios: 101 ratios, at most 100`},
+		{"use twice", "{builtin: procedural}", "{builtin: procedural, use: [checker-disk, striped-star, checker-disk]}", `bad.yaml:8: occluders.use[2]: "checker-disk" is listed twice (also occluders.use[0])`},
 		{"alpha", "alpha: 0.9", "alpha: 1.9", `bad.yaml:12: hyper.alpha: 1.9 must be in [0, 1]`},
 		{"no occluders", "occluders: {builtin: procedural}", "occluders: {}", `occluders: name exactly one of`},
 		{"two docs", "hyper: {alpha: 0.9, beta: 1}\n", "hyper: {alpha: 0.9, beta: 1}\n---\nname: x\n", `more than one YAML document`},
 		{"dash in a set name", "  - name: trn\n", "  - name: trn-a\n", `bad.yaml:6: sets[0].name: "trn-a" is not a valid set name`},
 		{"dash in a scenario", "hyper:", "scenarios: [{name: sun-all, set: trn, where: {split: train}}]\nhyper:", `scenarios[0].name: "sun-all" is not a valid scenario name`},
 		{"scenario named like a set", "hyper:", "scenarios: [{name: trn, set: trn, where: {split: train}}]\nhyper:", `scenarios[0].name: "trn" is already a set's name`},
-		{"builtin-ar with classes", "layout: builtin}", "layout: builtin-ar, builtin: {classes: 3, per_class: 2, size: 32}}", `needs subjects in 1..500`},
+		{"builtin-ar with classes", "layout: builtin}", "layout: builtin-ar, builtin: {classes: 3, per_class: 2, size: 32}}", `source.builtin: classes and per_class are for builtin`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,6 +17,25 @@ var Roles = []string{"train", "test", "pairs", "classes"}
 // PositionKinds are the kinds of occluder placement a pattern subset may select.
 var PositionKinds = []string{"center", "random", "explicit", "preset", "preset_center", "preset_random"}
 
+// Limits of the built-in procedural datasets (layouts builtin and builtin-ar), checked
+// here and by synth/sources, which generates them.
+const (
+	BuiltinMaxClasses    = 10     // the built-in shapes
+	BuiltinMaxPerClass   = 100000 // images per class
+	BuiltinMinSize       = 16     // image side, pixels
+	BuiltinMaxSize       = 1024
+	BuiltinARMaxSubjects = 500 // subjects per gender
+)
+
+// Limits on the lists of the occlusion grid: a manifest describes a pattern grid a person
+// can look at, and validation must stay fast whatever the file holds.
+const (
+	MaxRatios   = 100
+	MaxRandom   = 1000
+	MaxExplicit = 1000
+	MaxUse      = 1000
+)
+
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // splitNameRE is a set or scenario name: each becomes a split of the shard set, and
@@ -74,12 +93,24 @@ func (m *Manifest) validate() *Error {
 	if b := m.Source.Builtin; b != nil {
 		switch m.Source.Layout {
 		case "builtin":
-			if b.Classes < 2 || b.PerClass < 1 || b.Size < 16 || b.Subjects != 0 {
-				return bad("source.builtin", "needs classes >= 2, per_class >= 1 and size >= 16 (subjects is for builtin-ar)")
+			switch {
+			case b.Subjects != 0:
+				return bad("source.builtin.subjects", "is for builtin-ar")
+			case b.Classes < 2 || b.Classes > BuiltinMaxClasses:
+				return bad("source.builtin.classes", "%d must be in 2..%d (the built-in shapes)", b.Classes, BuiltinMaxClasses)
+			case b.PerClass < 1 || b.PerClass > BuiltinMaxPerClass:
+				return bad("source.builtin.per_class", "%d must be in 1..%d", b.PerClass, BuiltinMaxPerClass)
+			case b.Size < BuiltinMinSize || b.Size > BuiltinMaxSize:
+				return bad("source.builtin.size", "%d must be in %d..%d", b.Size, BuiltinMinSize, BuiltinMaxSize)
 			}
 		case "builtin-ar":
-			if b.Subjects < 1 || b.Subjects > 500 || b.Size < 16 || b.Classes != 0 || b.PerClass != 0 {
-				return bad("source.builtin", "needs subjects in 1..500 and size >= 16 (classes and per_class are for builtin)")
+			switch {
+			case b.Classes != 0 || b.PerClass != 0:
+				return bad("source.builtin", "classes and per_class are for builtin; builtin-ar takes subjects")
+			case b.Subjects < 1 || b.Subjects > BuiltinARMaxSubjects:
+				return bad("source.builtin.subjects", "%d must be in 1..%d", b.Subjects, BuiltinARMaxSubjects)
+			case b.Size < BuiltinMinSize || b.Size > BuiltinMaxSize:
+				return bad("source.builtin.size", "%d must be in %d..%d", b.Size, BuiltinMinSize, BuiltinMaxSize)
 			}
 		default:
 			return bad("source.builtin", "only allowed with layout builtin or builtin-ar")
@@ -280,9 +311,25 @@ func (m *Manifest) validateOcclusion() *Error {
 	if o.Builtin != "" && !oneOf(o.Builtin, []string{"procedural", "objects30"}) {
 		return bad("occluders.builtin", "%q is not a built-in set (procedural, objects30)", o.Builtin)
 	}
+	if len(o.Use) > MaxUse {
+		return bad("occluders.use", "%d entries, at most %d", len(o.Use), MaxUse)
+	}
+	first := map[string]int{}
+	for i, u := range o.Use {
+		if u == "" {
+			return bad(fmt.Sprintf("occluders.use[%d]", i), "empty name")
+		}
+		if j, dup := first[u]; dup {
+			return bad(fmt.Sprintf("occluders.use[%d]", i), "%q is listed twice (also occluders.use[%d]): each occluder is used once", u, j)
+		}
+		first[u] = i
+	}
 	oc := m.Occlusion
 	if len(oc.Ratios) == 0 {
 		return bad("occlusion.ratios", "at least one ratio is needed")
+	}
+	if len(oc.Ratios) > MaxRatios {
+		return bad("occlusion.ratios", "%d ratios, at most %d", len(oc.Ratios), MaxRatios)
 	}
 	for i, r := range oc.Ratios {
 		if !(r > 0 && r < 1) {
@@ -298,8 +345,11 @@ func (m *Manifest) validateOcclusion() *Error {
 		return bad("occlusion.semantics", "%q must be mask or bbox", oc.Semantics)
 	}
 	p := oc.Positions
-	if p.Random < 0 || p.Random > 1000 {
-		return bad("occlusion.positions.random", "%d must be in 0..1000", p.Random)
+	if p.Random < 0 || p.Random > MaxRandom {
+		return bad("occlusion.positions.random", "%d must be in 0..%d", p.Random, MaxRandom)
+	}
+	if len(p.Explicit) > MaxExplicit {
+		return bad("occlusion.positions.explicit", "%d positions, at most %d", len(p.Explicit), MaxExplicit)
 	}
 	if !p.Center && p.Random == 0 && len(p.Explicit) == 0 && !p.Preset {
 		return bad("occlusion.positions", "no position: set center, random, explicit or preset")

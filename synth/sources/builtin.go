@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/occbench/occbench/internal/keyed"
+	"github.com/occbench/occbench/manifests"
 )
 
 // BuiltinShapes are the classes of the builtin procedural dataset, in class-index order.
@@ -39,14 +40,15 @@ func (o BuiltinOptions) withDefaults() (BuiltinOptions, error) {
 	if o.Size == 0 {
 		o.Size = 64
 	}
-	if o.Classes < 2 || o.Classes > len(BuiltinShapes) {
-		return o, fmt.Errorf("builtin: %d classes, want 2..%d", o.Classes, len(BuiltinShapes))
+	// The limits are the manifest schema's (manifests.Builtin*), which validation checks.
+	if o.Classes < 2 || o.Classes > min(len(BuiltinShapes), manifests.BuiltinMaxClasses) {
+		return o, fmt.Errorf("builtin: %d classes, want 2..%d", o.Classes, manifests.BuiltinMaxClasses)
 	}
-	if o.PerClass < 1 || o.PerClass > 100000 {
-		return o, fmt.Errorf("builtin: %d images per class, want 1..100000", o.PerClass)
+	if o.PerClass < 1 || o.PerClass > manifests.BuiltinMaxPerClass {
+		return o, fmt.Errorf("builtin: %d images per class, want 1..%d", o.PerClass, manifests.BuiltinMaxPerClass)
 	}
-	if o.Size < 16 || o.Size > 1024 {
-		return o, fmt.Errorf("builtin: size %d, want 16..1024", o.Size)
+	if o.Size < manifests.BuiltinMinSize || o.Size > manifests.BuiltinMaxSize {
+		return o, fmt.Errorf("builtin: size %d, want %d..%d", o.Size, manifests.BuiltinMinSize, manifests.BuiltinMaxSize)
 	}
 	return o, nil
 }

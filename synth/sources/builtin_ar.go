@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/occbench/occbench/internal/keyed"
+	"github.com/occbench/occbench/manifests"
 )
 
 // builtinARSource is a procedural stand-in for the AR faces: Subjects men and Subjects
@@ -30,11 +31,11 @@ func newBuiltinAR(o BuiltinOptions) (Source, error) {
 	if o.Size == 0 {
 		o.Size = 32
 	}
-	if o.Subjects < 1 || o.Subjects > 500 {
-		return nil, fmt.Errorf("builtin-ar: %d subjects per gender, want 1..500", o.Subjects)
+	if o.Subjects < 1 || o.Subjects > manifests.BuiltinARMaxSubjects {
+		return nil, fmt.Errorf("builtin-ar: %d subjects per gender, want 1..%d", o.Subjects, manifests.BuiltinARMaxSubjects)
 	}
-	if o.Size < 16 || o.Size > 1024 {
-		return nil, fmt.Errorf("builtin-ar: size %d, want 16..1024", o.Size)
+	if o.Size < manifests.BuiltinMinSize || o.Size > manifests.BuiltinMaxSize {
+		return nil, fmt.Errorf("builtin-ar: size %d, want %d..%d", o.Size, manifests.BuiltinMinSize, manifests.BuiltinMaxSize)
 	}
 	s := &builtinARSource{opt: o, base: keyed.Rand(o.Seed, "builtin-ar").Uint64()}
 	for _, g := range []string{"M", "W"} {
