@@ -19,6 +19,9 @@ func OpenSource(m *manifests.Manifest, rootFlag string) (sources.Source, error) 
 	opt.Builtin.Seed = m.Seed
 	src, err := sources.Open(m.Source.Layout, m.DatasetRoot(rootFlag), opt)
 	if err != nil {
+		if m.Source.Layout == sources.LayoutBuiltin || m.Source.Layout == sources.LayoutBuiltinAR {
+			return nil, err // generated in code: there is no root to set
+		}
 		return nil, fmt.Errorf("%w (set --root or %s)", err, m.RootEnv())
 	}
 	return src, nil
