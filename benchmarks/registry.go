@@ -13,13 +13,23 @@ const (
 	ProfileDemo  = "demo"
 )
 
+// Kind says how a benchmark's columns are computed.
+type Kind string
+
+// Benchmark kinds.
+const (
+	KindOcclusion Kind = "occlusion" // clean + pattern columns
+	KindAR        Kind = "ar"        // real occlusion scenarios (eval.sets), no patterns
+	KindSweep     Kind = "sweep"     // an alpha x beta figure
+	KindTSNE      Kind = "tsne"      // a feature scatter
+)
+
 // Benchmark is one table or figure of the paper.
 type Benchmark struct {
 	ID    string
 	Title string
-	// Kind says how columns are computed: occlusion (clean + pattern columns), ar (real
-	// occlusion scenarios), sweep (alpha x beta figure), tsne (feature scatter).
-	Kind string
+	// Kind says how columns are computed.
+	Kind Kind
 	// Manifests maps each supported profile to its manifest.
 	Manifests map[string]string
 	// Columns are the report's columns (the paper's, for tables).
@@ -39,6 +49,9 @@ type Benchmark struct {
 	Headline [2]string
 	// Note explains what the benchmark can and cannot do.
 	Note string
+	// Seeds overrides the profile's default number of replicates (DefaultSeeds) for this
+	// benchmark, per profile.
+	Seeds map[string]int
 	// SmallSets renames the paper manifest's sets for the mini and demo manifests, whose
 	// sets follow Caltech-101's names (trn_x/tst_x/iop_x exclusive, trn_c/tst/iop/trn
 	// inclusive).
@@ -97,21 +110,21 @@ func inclusive(prefix, iop, variant, trn, trnC, tst string, order []string) []Mo
 }
 
 var registry = []*Benchmark{
-	{ID: "demo", Title: "Built-in procedural dataset, Table-2-shaped", Kind: "occlusion",
+	{ID: "demo", Title: "Built-in procedural dataset, Table-2-shaped", Kind: KindOcclusion,
 		Manifests: map[string]string{ProfileDemo: "demo"}, Columns: occlusionColumns(), Models: exclusive("ResNet18"),
 		Headline: [2]string{"ResNet18-Full", "avg_occ"}, Note: "reported against table2's paper numbers for shape only"},
-	{ID: "table2", Title: "Caltech-101, occlusion-exclusive training set", Kind: "occlusion",
+	{ID: "table2", Title: "Caltech-101, occlusion-exclusive training set", Kind: KindOcclusion,
 		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   occlusionColumns(), Models: exclusive("ResNet18"), Headline: [2]string{"ResNet18-Full", "avg_occ"}},
-	{ID: "table4", Title: "Caltech-101, occlusion-inclusive training set", Kind: "occlusion",
+	{ID: "table4", Title: "Caltech-101, occlusion-inclusive training set", Kind: KindOcclusion,
 		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   occlusionColumns(), Models: inclusive("ResNet18", "iop", "full", "trn", "trn_c", "tst", []string{"F", "C", "C-Full", "F-Full"}),
 		Headline: [2]string{"ResNet18 C-Full", "avg_occ"}},
-	{ID: "fig6", Title: "Caltech-101 accuracy vs beta for several alpha (ResNet18-Full)", Kind: "sweep",
+	{ID: "fig6", Title: "Caltech-101 accuracy vs beta for several alpha (ResNet18-Full)", Kind: KindSweep,
 		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   []string{"clean", "avg_occ"}, Models: exclusive("ResNet18")[:2],
 		Note: "alpha in {0.8, 0.9, 0.95} x beta in {0, 0.25, 0.5, 1, 2, 4} on the paper profile, {0.9, 0.95} x {0, 0.5, 1, 2} on a CPU; beta = 0 is classical training; the paper prints no numbers, only the curves"},
-	{ID: "table5", Title: "AR faces, real sunglasses and scarf occlusion", Kind: "ar",
+	{ID: "table5", Title: "AR faces, real sunglasses and scarf occlusion", Kind: KindAR,
 		Manifests: map[string]string{ProfilePaper: "ar", ProfileDemo: "demo-ar"},
 		Columns:   arScenarios, EvalSets: arScenarios,
 		Models: []ModelRow{
@@ -120,7 +133,8 @@ var registry = []*Benchmark{
 		},
 		Headline: [2]string{"LResNet50E-IR C-Full", "sunglasses_all"},
 		Note:     "needs the AR database (--root) and an MS-Celeb-1M LResNet50E-IR checkpoint (--weights, insightface iresnet50 names) on the PyTorch runner; the _90 columns are the subjects outside Iop only (90 in the paper, which reports them within 0.3 of the full test set); the demo profile runs a built-in stand-in with painted sunglasses and scarves"},
-	{ID: "table6", Title: "ILSVRC2012, occlusion-exclusive training set", Kind: "occlusion",
+	{ID: "table6", Title: "ILSVRC2012, occlusion-exclusive training set", Kind: KindOcclusion,
+		Seeds:     ilsvrcSeeds,
 		Manifests: map[string]string{ProfilePaper: "ilsvrc2012", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   occlusionColumns(),
 		Models: []ModelRow{
@@ -128,24 +142,27 @@ var registry = []*Benchmark{
 			{Model: "ResNet50-Full", Method: "dfv", Train: "trn", Test: "tst", Iop: "iop6", Variant: "full", Baseline: "ResNet50"},
 		},
 		Headline: [2]string{"ResNet50-Full", "avg_occ"}, SmallSets: map[string]string{"trn": "trn_x", "tst": "tst_x", "iop6": "iop_x"}},
-	{ID: "table7", Title: "ILSVRC2012, occlusion-inclusive training set", Kind: "occlusion",
+	{ID: "table7", Title: "ILSVRC2012, occlusion-inclusive training set", Kind: KindOcclusion,
+		Seeds:     ilsvrcSeeds,
 		Manifests: map[string]string{ProfilePaper: "ilsvrc2012", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   occlusionColumns(), Models: inclusive("ResNet50", "iop7", "full", "trn7", "trn", "tst", []string{"F", "C-Full", "F-Full"}),
 		Headline: [2]string{"ResNet50 F-Full", "avg_occ"}, SmallSets: inclusiveSmall},
-	{ID: "table8", Title: "ILSVRC2012, cross-pattern (test occluders unseen in training)", Kind: "occlusion",
+	{ID: "table8", Title: "ILSVRC2012, cross-pattern (test occluders unseen in training)", Kind: KindOcclusion,
+		Seeds:     ilsvrcSeeds,
 		Manifests: map[string]string{ProfilePaper: "ilsvrc2012", ProfileDemo: "demo-objects"},
 		Columns:   occlusionColumns(), Models: inclusive("ResNet50", "iop7", "row1", "trn7", "trn", "tst", []string{"F", "F-Full"}),
 		TestSubset: "rows23", SynthVariant: "row1", Headline: [2]string{"ResNet50 F-Full", "avg_occ"}, SmallSets: inclusiveSmall,
 		Note: "the occluded training images and the DV pairs use the first row of the 3 x 10 occluder grid, the occluded test set rows two and three; the demo profile uses the built-in objects30 grid"},
-	{ID: "table9", Title: "ILSVRC2012, VGG16, settings of table7", Kind: "occlusion",
+	{ID: "table9", Title: "ILSVRC2012, VGG16, settings of table7", Kind: KindOcclusion,
+		Seeds:     ilsvrcSeeds,
 		Manifests: map[string]string{ProfilePaper: "ilsvrc2012", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   []string{"clean", "avg_occ"}, Models: withNetwork("vgg16", inclusive("VGG16", "iop7", "full", "trn7", "trn", "tst", []string{"C", "C-Full", "F", "F-Full"})),
 		Headline: [2]string{"VGG16 F-Full", "avg_occ"}, SmallSets: inclusiveSmall},
-	{ID: "tableS1", Title: "Oxford 102 flowers, occlusion-inclusive training set", Kind: "occlusion",
+	{ID: "tableS1", Title: "Oxford 102 flowers, occlusion-inclusive training set", Kind: KindOcclusion,
 		Manifests: map[string]string{ProfilePaper: "oxford102", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   []string{"clean", "avg_occ"}, Models: inclusive("ResNet18", "iop", "full", "trn", "trn_c", "tst", []string{"C", "C-Full", "F", "F-Full"}),
 		Headline: [2]string{"ResNet18 C-Full", "avg_occ"}},
-	{ID: "tableS2", Title: "CUB-200-2011 (bounding-box crops), against A3M", Kind: "occlusion",
+	{ID: "tableS2", Title: "CUB-200-2011 (bounding-box crops), against A3M", Kind: KindOcclusion,
 		Manifests: map[string]string{ProfilePaper: "cub200", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Columns:   []string{"input_size", "clean", "occ20", "occ10", "avg_occ"},
 		Models: []ModelRow{
@@ -153,7 +170,7 @@ var registry = []*Benchmark{
 			{Model: "ResNet50 C-Full", Method: "dfv", Train: "trn_c", Test: "tst", Iop: "iop", Variant: "full", Baseline: "ResNet50 C"},
 		},
 		Headline: [2]string{"ResNet50 C-Full", "avg_occ"}},
-	{ID: "fig2", Title: "t-SNE of DFVs, DVs and pseudo-DFVs (Caltech-101, ResNet18 C)", Kind: "tsne",
+	{ID: "fig2", Title: "t-SNE of DFVs, DVs and pseudo-DFVs (Caltech-101, ResNet18 C)", Kind: KindTSNE,
 		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
 		Models:    exclusive("ResNet18")[:1], Note: "DVs of one pattern should cluster apart from other patterns"},
 }
@@ -162,6 +179,10 @@ var registry = []*Benchmark{
 // on the 90 outside Iop.
 var arScenarios = []string{"sunglasses_neutral", "sunglasses_all", "scarf_neutral", "scarf_all",
 	"sunglasses_neutral_90", "sunglasses_all_90", "scarf_neutral_90", "scarf_all_90"}
+
+// ilsvrcSeeds: ILSVRC's paper-profile rows fine-tune on 1.28 million images (hours per row
+// on a GPU), so a paper run trains one seed unless --seeds asks for more.
+var ilsvrcSeeds = map[string]int{ProfilePaper: 1}
 
 // inclusiveSmall maps ILSVRC's inclusive sets to the small manifests' inclusive sets.
 var inclusiveSmall = map[string]string{"trn7": "trn", "trn": "trn_c", "tst": "tst", "iop7": "iop"}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/occluders/patterns"
@@ -25,20 +24,34 @@ type Options struct {
 	Root    string // dataset folder override
 	Out     string // reports go to Out/<benchmark>/<profile>/
 	Cache   string // stage cache folder (default Out/.cache)
-	Runner  string // go | torch
+	Runner  RunnerName
 	Weights string // paper profile: pretrained weights (safetensors, torchvision names)
 	// Manifest replaces the profile's manifest (a file or a built-in name); it must define
 	// the sets the benchmark's rows name.
 	Manifest string
 	Force    map[string]bool
 	Workers  int
-	Seed     uint64 // 0 = the manifest's seed; another value reruns training with that seed
-	Log      io.Writer
+	// Seed is the base seed (0 = the manifest's): replicate 0 trains with it, and the other
+	// replicates' seeds derive from it (ReplicateSeeds).
+	Seed uint64
+	// Seeds is the number of replicates, independent trainings of every row (0 = the
+	// profile's default, Benchmark.DefaultSeeds). docs/seeds.md says what a seed changes.
+	Seeds int
+	Log   io.Writer
 	// Train runs one spec and returns its result; the orchestrator does not know the runner.
 	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
 	// Features exports DFVs for fig2 (nil when the runner cannot).
 	Features FeatureFunc
 }
+
+// RunnerName names a runner on the command line.
+type RunnerName string
+
+// The runners (DESIGN.md decision 5).
+const (
+	RunnerGo    RunnerName = "go"    // runners/gonn, gorgonia on the CPU
+	RunnerTorch RunnerName = "torch" // runners/torchrun, PyTorch on GPUs
+)
 
 // Outcome is what a run produced.
 type Outcome struct {
@@ -46,200 +59,85 @@ type Outcome struct {
 	Dir    string // where the report files are
 }
 
-// Run executes a benchmark: synth -> pretrain -> train each model -> evaluate -> report. Each
-// stage is cached by the hash of what determines it, so a rerun redoes only what changed.
+// Run executes a benchmark as a pipeline of named stages (stages.go): synth -> pretrain ->
+// train every model row once per seed -> evaluate -> report. Each stage is cached by the hash
+// of what determines it, so a rerun redoes only what changed.
 func Run(ctx context.Context, b *Benchmark, o Options) (*Outcome, error) {
-	start := time.Now()
-	var force []string
-	for st := range o.Force {
-		force = append(force, st)
-	}
-	if err := CheckStages(force); err != nil {
-		return nil, err
-	}
-	if o.Profile == "" {
-		ps := b.Profiles()
-		o.Profile = ps[len(ps)-1]
-	}
-	ref, ok := b.Manifests[o.Profile]
-	if !ok {
-		return nil, fmt.Errorf("%s has no profile %q (it has: %s)", b.ID, o.Profile, strings.Join(b.Profiles(), ", "))
-	}
-	if o.Out == "" {
-		o.Out = "out"
-	}
-	if o.Cache == "" {
-		o.Cache = filepath.Join(o.Out, ".cache")
-	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
-	cache := &StageCache{Root: o.Cache, Force: o.Force, Log: logf}
-	if o.Manifest != "" {
-		ref = o.Manifest
-	}
-	m, err := manifests.Resolve(ref)
+	p, err := newPipeline(b, o)
 	if err != nil {
 		return nil, err
 	}
-	seed := m.Seed
-	if o.Seed != 0 {
-		seed = o.Seed
-	}
-
-	if o.Profile == ProfilePaper && o.Weights == "" {
-		return nil, fmt.Errorf("the paper profile fine-tunes %s-pretrained %s weights: pass --weights FILE.safetensors (%s tensor names)",
-			m.Hyper.Pretrained, m.Hyper.Network, map[bool]string{true: "insightface", false: "torchvision"}[m.Hyper.Network == "iresnet50"])
-	}
-
-	// Stage 1: synthesize the shards every row reads (clean images; Iop pairs and test
-	// occlusion are composited in memory by the runner).
-	in, err := synth.Load(m, o.Root, "")
-	if err != nil {
-		return nil, err
-	}
-	sopt := synth.Options{Sets: neededSets(b, m, o.Profile), Workers: o.Workers, Version: "occbench", Variant: b.SynthVariant}
-	_, lock, err := synth.Prepare(in, &sopt)
-	if err != nil {
-		return nil, err
-	}
-	shardDir, err := cache.DoResumable("synth", lock.PlanID[:20], func(dir string) error {
-		sopt.Out, sopt.Resume = dir, true // an interrupted synth keeps its complete shards
-		_, err := synth.Run(ctx, in, sopt)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	// Stage 2: pretraining on the manifest's clean pool (mini and demo), or imported weights.
-	init := runners.Init{Kind: "random"}
-	switch {
-	case o.Profile == ProfilePaper:
-		init = runners.Init{Kind: "safetensors", Path: o.Weights} // Skip: each row's head, below
-	case m.Hyper.Pretrained == "pool":
-		spec := baseSpec(m, lock.Classes, shardDir, seed)
-		spec.Name = "pretrain"
-		spec.TrainSet = "pretrain"
-		spec.TestSet = "pretrain"
-		spec.Epochs = m.Hyper.PretrainEpochs
-		spec.Optimizer.LR = m.Hyper.PretrainLR
-		spec.Eval.CleanOnly = true
-		// Pretraining stands in for ImageNet (or MS-Celeb-1M) training: every layer learns.
-		// hyper.train_min_channels is the fine-tuning rule only.
-		spec.Freeze = runners.Freeze{}
-		key, err := Key(lock.PlanID, spec.Hash())
-		if err != nil {
+	for _, st := range p.stages() {
+		if err := st.run(ctx); err != nil {
 			return nil, err
 		}
-		dir, err := cache.Do("pretrain", key, func(dir string) error {
-			_, err := o.Train(ctx, spec, dir)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		// The pool and the fine-tuning sets share one label space, so the pretrained
-		// classifier is kept (the paper replaces it because ImageNet has other classes).
-		init = runners.Init{Kind: "checkpoint", Path: filepath.Join(dir, "model.safetensors")}
 	}
+	return p.outcome, nil
+}
 
-	// Stage 3: train and evaluate every model row (for a sweep: every alpha x beta).
+// pretrainSpec is the pretraining run of a manifest with a pool (mini and demo): every layer
+// learns on the clean pool, evaluated on clean pool images only.
+func pretrainSpec(m *manifests.Manifest, classes []string, shardDir string, seed uint64) *runners.RunSpec {
+	spec := baseSpec(m, classes, shardDir, seed)
+	spec.Name = "pretrain"
+	spec.TrainSet = "pretrain"
+	spec.TestSet = "pretrain"
+	spec.Epochs = m.Hyper.PretrainEpochs
+	spec.Optimizer.LR = m.Hyper.PretrainLR
+	spec.Eval.CleanOnly = true
+	// Pretraining stands in for ImageNet (or MS-Celeb-1M) training: every layer learns.
+	// hyper.train_min_channels is the fine-tuning rule only.
+	spec.Freeze = runners.Freeze{}
+	return spec
+}
+
+// rowJobs returns the training runs of a benchmark's model rows (a sweep: every alpha x
+// beta of its DFV row), their specs seeded with seed.
+func rowJobs(b *Benchmark, profile string, m *manifests.Manifest, in synth.Inputs, classes []string, shardDir string, init runners.Init, seed uint64) ([]job, error) {
 	testPats, err := subsetIDs(in.Pack, m, b.TestSubset)
 	if err != nil {
 		return nil, err
 	}
 	var jobs []job
 	for _, row := range b.Models {
-		spec := baseSpec(m, lock.Classes, shardDir, seed)
+		spec := baseSpec(m, classes, shardDir, seed)
 		spec.Name = row.Model
 		spec.Init = init
 		spec.Method = row.Method
-		spec.TrainSet = b.SetName(o.Profile, row.Train)
-		spec.TestSet = b.SetName(o.Profile, row.Test)
+		spec.TrainSet = b.SetName(profile, row.Train)
+		spec.TestSet = b.SetName(profile, row.Test)
 		spec.Eval.Patterns = testPats
-		if b.Kind == "ar" {
+		if b.Kind == KindAR {
 			// Real occlusion: the scenario splits are the columns; nothing is composited.
 			spec.Eval.Sets, spec.Eval.CleanOnly = b.EvalSets, true
 		}
-		if row.Network != "" && o.Profile == ProfilePaper {
+		if row.Network != "" && profile == ProfilePaper {
 			spec.Network.Arch = row.Network
 		}
-		if o.Profile == ProfilePaper {
+		if profile == ProfilePaper {
 			spec.Init.Skip = []string{headOf(spec.Network.Arch)} // table9's VGG16 rows: classifier.6.
 		}
 		if row.Method == runners.MethodDFV {
-			spec.IopSet = b.SetName(o.Profile, row.Iop)
+			spec.IopSet = b.SetName(profile, row.Iop)
 			if spec.IopPatterns, err = subsetIDs(in.Pack, m, row.Variant); err != nil {
 				return nil, err
 			}
 		}
 		switch {
-		case b.Kind == "sweep" && row.Method == runners.MethodDFV:
-			jobs = append(jobs, sweepJobs(spec, o.Profile)...)
-		case b.Kind != "sweep":
+		case b.Kind == KindSweep && row.Method == runners.MethodDFV:
+			jobs = append(jobs, sweepJobs(spec, profile)...)
+		case b.Kind != KindSweep:
 			jobs = append(jobs, job{name: row.Model, spec: spec})
 		}
 	}
-	results := make([]*runners.Result, len(jobs))
-	dirs := make([]string, len(jobs))
-	for i, j := range jobs {
-		// The result version is part of the key: a result cached by an older runner lacks
-		// what newer reports read (version 2: per-image hits).
-		key, err := Key(lock.PlanID, j.spec.Hash(), initKey(init), runners.ResultVersion)
-		if err != nil {
-			return nil, err
-		}
-		dir, err := cache.Do("model", key, func(dir string) error {
-			res, err := o.Train(ctx, j.spec, dir)
-			if err != nil {
-				return fmt.Errorf("%s: %w", j.name, err)
-			}
-			return runners.WriteResult(filepath.Join(dir, "result.json"), res)
-		})
-		if err != nil {
-			return nil, err
-		}
-		dirs[i] = dir
-		if results[i], err = runners.ReadResult(filepath.Join(dir, "result.json")); err != nil {
-			return nil, err
-		}
-		if b.Kind == "ar" {
-			logf("%-10s %-22s %s", "model", j.name, setsLine(results[i]))
-		} else {
-			logf("%-10s %-22s clean %.2f  avg occluded %.2f", "model", j.name, 100*results[i].Clean.Accuracy(), 100*results[i].MeanOccludedAccuracy())
-		}
-	}
+	return jobs, nil
+}
 
-	// Stage 4: the report.
-	var rep *reports.Report
-	var figures []reports.Figure
-	switch b.Kind {
-	case "sweep":
-		rep, figures, err = sweepReport(b, o.Profile, m, jobs, results)
-	case "tsne":
-		rep, figures, err = tsneReport(b, o.Profile, m, shardDir, filepath.Join(dirs[0], "model.safetensors"), jobs[0].spec, o.Features)
-	default:
-		rep, err = buildReport(b, o.Profile, m, []uint64{seed}, [][]*runners.Result{results})
-	}
-	if err != nil {
-		return nil, err
-	}
-	if o.Manifest != "" {
-		rep.Comparable = false
-		rep.Notes = append(rep.Notes, fmt.Sprintf("--manifest %s (%s, %dx%d, network %s) replaces the profile's manifest %s: the numbers are not the protocol's.",
-			o.Manifest, m.Name, m.Preprocess.Size, m.Preprocess.Size, m.Hyper.Network, b.Manifests[o.Profile]))
-	}
-	rep.Provenance = reports.Provenance{Commit: gitCommit(), ManifestLock: lock.PlanID[:20], Runner: runnerName(results),
-		Hardware:    fmt.Sprintf("%s, %d threads", cpuName(results), runtime.GOMAXPROCS(0)),
-		WallSeconds: time.Since(start).Seconds(), Started: start.UTC().Format(time.RFC3339)}
-	dir := filepath.Join(o.Out, b.ID, o.Profile)
-	if err := WriteReport(rep, figures, dir); err != nil {
-		return nil, err
-	}
-	return &Outcome{Report: rep, Dir: dir}, nil
+// withSeed returns a copy of the job's spec trained with another seed.
+func (j job) withSeed(seed uint64) *runners.RunSpec {
+	s := *j.spec
+	s.Seed = seed
+	return &s
 }
 
 // baseSpec is the run spec every row of a manifest starts from.
@@ -248,7 +146,7 @@ func baseSpec(m *manifests.Manifest, classes []string, shardDir string, seed uin
 	alpha, beta := h.Alpha, h.Beta
 	spec := &runners.RunSpec{Version: runners.SpecVersion, Shards: shardDir, PatternPack: filepath.Join(shardDir, "patterns"),
 		Network:   runners.Network{Arch: h.Network, NumClasses: len(classes), InputSize: m.Preprocess.Size},
-		Init:      runners.Init{Kind: "random"},
+		Init:      runners.Init{Kind: runners.InitRandom},
 		Method:    runners.MethodClassical,
 		Alpha:     &alpha,
 		Beta:      &beta,
@@ -345,11 +243,11 @@ func subsetIDs(pack *patterns.Pack, m *manifests.Manifest, subset string) ([]int
 // initKey identifies initial weights by content, so a retrained checkpoint changes the key.
 func initKey(in runners.Init) string {
 	if in.Path == "" {
-		return in.Kind
+		return string(in.Kind)
 	}
 	st, err := os.Stat(in.Path)
 	if err != nil {
-		return in.Kind + ":" + in.Path
+		return string(in.Kind) + ":" + in.Path
 	}
 	data, _ := json.Marshal([]any{in.Kind, in.Skip, filepath.Base(filepath.Dir(in.Path)), st.Size()})
 	return string(data)

@@ -51,7 +51,7 @@ func TestRunDemoPipelineAndCache(t *testing.T) {
 	b, _ := Get("demo")
 	out := t.TempDir()
 	var calls atomic.Int32
-	o := Options{Out: out, Train: fakeTrain(t, &calls)}
+	o := Options{Out: out, Train: fakeTrain(t, &calls), Seeds: 1}
 	res, err := Run(context.Background(), b, o)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestRunFailureNamesStageAndKeepsFinished(t *testing.T) {
 	out := t.TempDir()
 	var calls atomic.Int32
 	good := fakeTrain(t, &calls)
-	o := Options{Out: out, Train: func(ctx context.Context, s *runners.RunSpec, dir string) (*runners.Result, error) {
+	o := Options{Out: out, Seeds: 1, Train: func(ctx context.Context, s *runners.RunSpec, dir string) (*runners.Result, error) {
 		if s.Name == "ResNet18-10C" {
 			return nil, os.ErrDeadlineExceeded
 		}

@@ -69,9 +69,19 @@ type Network struct {
 	Stages     int    `json:"stages,omitempty"`
 }
 
+// InitKind says what initial weights a run starts from.
+type InitKind string
+
+// Init kinds.
+const (
+	InitRandom      InitKind = "random"      // the runner's seeded initialization
+	InitCheckpoint  InitKind = "checkpoint"  // an occbench checkpoint (a pretraining run's)
+	InitSafetensors InitKind = "safetensors" // imported weights (torchvision or insightface names)
+)
+
 // Init says where the initial weights come from.
 type Init struct {
-	Kind string   `json:"kind"`           // random | checkpoint | safetensors
+	Kind InitKind `json:"kind"`
 	Path string   `json:"path,omitempty"` // checkpoint or safetensors file
 	Skip []string `json:"skip,omitempty"` // tensor names left at random init (e.g. fc.weight, fc.bias)
 }
@@ -188,8 +198,8 @@ func (s *RunSpec) Validate() error {
 		return bad("network", "width, depth and stages must not be negative")
 	}
 	switch s.Init.Kind {
-	case "random":
-	case "checkpoint", "safetensors":
+	case InitRandom:
+	case InitCheckpoint, InitSafetensors:
 		if s.Init.Path == "" {
 			return bad("init.path", "required for init.kind %q", s.Init.Kind)
 		}

@@ -17,8 +17,12 @@ func newListCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List every benchmark: profiles, the paper's headline number and the last measured one",
-		Args:  cobra.NoArgs,
+		Short: "List every benchmark: profiles, default seeds, the paper's headline number and the last measured one",
+		Long: `List every benchmark: its profiles (paper, mini, demo), the number of seeds (replicates) a
+run of each profile trains by default (SEEDS, in the order of PROFILES; bench run --seeds
+overrides it, docs/seeds.md), the paper's headline number and the last one measured under
+--out.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			paper, err := benchmarks.PaperTables()
 			if err != nil {
@@ -28,6 +32,7 @@ func newListCmd() *cobra.Command {
 				ID       string             `json:"id"`
 				Title    string             `json:"title"`
 				Profiles []string           `json:"profiles"`
+				Seeds    []int              `json:"default_seeds"` // per profile, in Profiles' order
 				Headline string             `json:"headline,omitempty"`
 				Paper    *float64           `json:"paper,omitempty"`
 				Last     map[string]float64 `json:"last_measured,omitempty"`
@@ -35,6 +40,9 @@ func newListCmd() *cobra.Command {
 			var rows []row
 			for _, b := range benchmarks.All() {
 				r := row{ID: b.ID, Title: b.Title, Profiles: b.Profiles(), Last: map[string]float64{}}
+				for _, p := range r.Profiles {
+					r.Seeds = append(r.Seeds, b.DefaultSeeds(p))
+				}
 				if b.Headline[0] != "" {
 					r.Headline = b.Headline[0] + " " + b.Headline[1]
 					r.Paper = headline(paper[b.PaperID()], b.Headline)
@@ -54,7 +62,7 @@ func newListCmd() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), rows)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tHEADLINE\tPAPER\tLAST MEASURED\tTITLE")
+			fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tSEEDS\tHEADLINE\tPAPER\tLAST MEASURED\tTITLE")
 			for _, r := range rows {
 				p, last := "–", "–"
 				if r.Paper != nil {
@@ -69,7 +77,11 @@ func newListCmd() *cobra.Command {
 				if len(l) > 0 {
 					last = strings.Join(l, ", ")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), orDash(r.Headline), p, last, r.Title)
+				seeds := make([]string, len(r.Seeds))
+				for i, n := range r.Seeds {
+					seeds[i] = fmt.Sprint(n)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), strings.Join(seeds, ","), orDash(r.Headline), p, last, r.Title)
 			}
 			return tw.Flush()
 		},

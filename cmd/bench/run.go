@@ -49,6 +49,7 @@ func newRunCmd() *cobra.Command {
 	var torchOpts torchrun.Options
 	var force []string
 	var quiet bool
+	var runner string
 	cmd := &cobra.Command{
 		Use:   "run BENCHMARK [--profile paper|mini|demo]",
 		Short: "Run a benchmark end to end: synth, pretrain, train each model, evaluate, report",
@@ -56,8 +57,13 @@ func newRunCmd() *cobra.Command {
 demo profiles), train and evaluate every model row, and write the report (Markdown, HTML, CSV,
 JSON) to OUT/BENCHMARK/PROFILE/. Every stage is cached under OUT/.cache by a hash of what
 determines it: a rerun redoes only what changed, and rerunning a finished benchmark only
-re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stage.`,
-		Example: "  bench run demo\n  bench run table2 --profile mini\n  bench run table6 --profile paper --root /data/imagenet --weights resnet50.safetensors --runner torch",
+re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stage.
+
+--seeds N trains every model row N times (replicates) with seeds derived from --seed; the
+test images and the occlusion patterns are the same for all of them, so the cells stay
+paired. Each replicate's models are cached on their own, and a run with more seeds reuses
+those of a run with fewer. "bench list" shows each profile's default.`,
+		Example: "  bench run demo\n  bench run demo --seeds 5\n  bench run table2 --profile mini\n  bench run table6 --profile paper --root /data/imagenet --weights resnet50.safetensors --runner torch",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := positiveFlags(cmd, "workers"); err != nil {
@@ -67,8 +73,9 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 			if err != nil {
 				return err
 			}
+			o.Runner = benchmarks.RunnerName(runner)
 			switch o.Runner {
-			case "go":
+			case benchmarks.RunnerGo:
 				o.Train = goTrain
 				o.Features = func(ckpt string, imgs []*image.NRGBA) ([][]float32, error) {
 					m, err := gonn.LoadCheckpoint(ckpt)
@@ -77,7 +84,7 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 					}
 					return gonn.Features(m, imgs, 64)
 				}
-			case "torch":
+			case benchmarks.RunnerTorch:
 				if !quiet {
 					torchOpts.Progress = cmd.ErrOrStderr()
 				}
@@ -87,7 +94,7 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 					return torchrun.Run(ctx, spec, opts)
 				}
 			default:
-				return fmt.Errorf("--runner %q: want go or torch", o.Runner)
+				return fmt.Errorf("--runner %q: want %s or %s", runner, benchmarks.RunnerGo, benchmarks.RunnerTorch)
 			}
 			if err := benchmarks.CheckStages(force); err != nil {
 				return fmt.Errorf("--force: %w", err)
@@ -115,12 +122,13 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 	f.StringVar(&o.Profile, "profile", "", "paper, mini or demo (default: the smallest the benchmark supports)")
 	f.StringVar(&o.Root, "root", "", "dataset folder (default: $OCCBENCH_ROOT_<NAME>, then the manifest's source.root)")
 	f.StringVar(&o.Out, "out", "out", "output folder: reports in OUT/BENCHMARK/PROFILE, the stage cache in OUT/.cache")
-	f.StringVar(&o.Runner, "runner", "go", "go (CPU, gorgonia) or torch (PyTorch, GPUs)")
+	f.StringVar(&runner, "runner", string(benchmarks.RunnerGo), "go (CPU, gorgonia) or torch (PyTorch, GPUs)")
 	f.StringVar(&o.Weights, "weights", "", "paper profile: ImageNet-pretrained weights (.safetensors with torchvision names)")
 	f.StringVar(&o.Manifest, "manifest", "", "run on this manifest (a file or a built-in name) instead of the profile's: your own hyperparameters or a scaled-down copy; it must define the benchmark's sets")
 	f.StringSliceVar(&force, "force", nil, "redo a stage even if cached: synth, pretrain, model or all (comma-separated or repeated)")
 	f.IntVar(&o.Workers, "workers", 0, "synthesis workers, at least 1 (default: one per CPU)")
-	f.Uint64Var(&o.Seed, "seed", 0, "training seed (default: the manifest's)")
+	f.Uint64Var(&o.Seed, "seed", 0, "base training seed (default: the manifest's); the first replicate trains with it, the others derive from it")
+	f.IntVar(&o.Seeds, "seeds", 0, "replicates: train every row N times with different seeds, same test images and patterns (default: the profile's, see bench list; docs/seeds.md)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no stage log on stderr")
 	f.StringVar(&torchOpts.Python, "python", "python3", "torch runner: Python interpreter with PyTorch")
 	f.StringVar(&torchOpts.Device, "device", "auto", "torch runner: cpu, cuda or auto")
