@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,33 @@ func gonnData(d *sharddata.Data) gonn.Data {
 	return gonn.Data{Train: d.Train, Iop: d.Iop, Test: d.Test, Pack: d.Pack, EvalSets: d.EvalSets}
 }
 
+// setRunner points the options at the named runner: its training function and, for the Go
+// runner, its feature extractor (fig2).
+func setRunner(o *benchmarks.Options, runner string, torchOpts torchrun.Options, progress io.Writer) error {
+	o.Runner = benchmarks.RunnerName(runner)
+	switch o.Runner {
+	case benchmarks.RunnerGo:
+		o.Train = goTrain
+		o.Features = func(ckpt string, imgs []*image.NRGBA) ([][]float32, error) {
+			m, err := gonn.LoadCheckpoint(ckpt)
+			if err != nil {
+				return nil, err
+			}
+			return gonn.Features(m, imgs, 64)
+		}
+	case benchmarks.RunnerTorch:
+		torchOpts.Progress = progress
+		o.Train = func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
+			opts := torchOpts
+			opts.OutDir = dir
+			return torchrun.Run(ctx, spec, opts)
+		}
+	default:
+		return fmt.Errorf("--runner %q: want %s or %s", runner, benchmarks.RunnerGo, benchmarks.RunnerTorch)
+	}
+	return nil
+}
+
 func newRunCmd() *cobra.Command {
 	var o benchmarks.Options
 	var torchOpts torchrun.Options
@@ -73,28 +101,12 @@ those of a run with fewer. "bench list" shows each profile's default.`,
 			if err != nil {
 				return err
 			}
-			o.Runner = benchmarks.RunnerName(runner)
-			switch o.Runner {
-			case benchmarks.RunnerGo:
-				o.Train = goTrain
-				o.Features = func(ckpt string, imgs []*image.NRGBA) ([][]float32, error) {
-					m, err := gonn.LoadCheckpoint(ckpt)
-					if err != nil {
-						return nil, err
-					}
-					return gonn.Features(m, imgs, 64)
-				}
-			case benchmarks.RunnerTorch:
-				if !quiet {
-					torchOpts.Progress = cmd.ErrOrStderr()
-				}
-				o.Train = func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error) {
-					opts := torchOpts
-					opts.OutDir = dir
-					return torchrun.Run(ctx, spec, opts)
-				}
-			default:
-				return fmt.Errorf("--runner %q: want %s or %s", runner, benchmarks.RunnerGo, benchmarks.RunnerTorch)
+			var progress io.Writer
+			if !quiet {
+				progress = cmd.ErrOrStderr()
+			}
+			if err := setRunner(&o, runner, torchOpts, progress); err != nil {
+				return err
 			}
 			if err := benchmarks.CheckStages(force); err != nil {
 				return fmt.Errorf("--force: %w", err)
@@ -103,9 +115,7 @@ those of a run with fewer. "bench list" shows each profile's default.`,
 			for _, f := range force {
 				o.Force[f] = true
 			}
-			if !quiet {
-				o.Log = cmd.ErrOrStderr()
-			}
+			o.Log = progress
 			ctx, finish := interruptible(cmd.Context())
 			out, err := benchmarks.Run(ctx, b, o)
 			if err := finish(err); err != nil {
