@@ -15,9 +15,9 @@ import (
 	"github.com/occbench/occbench/internal/dirlock"
 )
 
-// Stages are the stage names of `bench run`, as Options.Force takes them ("all" redoes
-// every stage).
-var Stages = []string{"synth", "pretrain", "model", "all"}
+// Stages are the cached stages of `bench run` (stages.go), as Options.Force takes them
+// ("all" redoes every stage).
+var Stages = []string{StageSynth, StagePretrain, cacheModel, "all"}
 
 // CheckStages refuses a stage name that is not one of Stages, naming the valid ones.
 func CheckStages(names []string) error {

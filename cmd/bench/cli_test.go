@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -161,5 +162,37 @@ func TestRenderRecipeCLI(t *testing.T) {
 	_, _, err = run(t, "render", filepath.Join(rc, "data", "iop-00000-of-00001.recipe.parquet"), "--out", out, "--rows", "9999")
 	if err == nil || !strings.Contains(err.Error(), "the shard has") {
 		t.Errorf("--rows out of range: %v", err)
+	}
+}
+
+// bench list states each profile's default number of seeds, in the order of its profiles.
+func TestListShowsDefaultSeeds(t *testing.T) {
+	out, _, err := run(t, "list", "--json", "--out", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		ID       string   `json:"id"`
+		Profiles []string `json:"profiles"`
+		Seeds    []int    `json:"default_seeds"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		if len(r.Seeds) != len(r.Profiles) {
+			t.Fatalf("%s: %d seeds for %d profiles", r.ID, len(r.Seeds), len(r.Profiles))
+		}
+		got[r.ID] = fmt.Sprint(r.Profiles, r.Seeds)
+	}
+	for id, want := range map[string]string{"demo": "[demo] [3]", "table6": "[paper mini demo] [1 3 3]", "fig6": "[paper mini demo] [1 1 1]"} {
+		if got[id] != want {
+			t.Errorf("%s: %s, want %s", id, got[id], want)
+		}
+	}
+	text, _, err := run(t, "list", "--out", t.TempDir())
+	if err != nil || !strings.Contains(text, "SEEDS") || !strings.Contains(text, "1,3,3") {
+		t.Errorf("the table lacks the seeds column (%v):\n%s", err, text)
 	}
 }
