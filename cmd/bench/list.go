@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,17 @@ import (
 	"github.com/occbench/occbench/benchmarks"
 	"github.com/occbench/occbench/reports"
 )
+
+// listRow is one benchmark in bench list.
+type listRow struct {
+	ID       string             `json:"id"`
+	Title    string             `json:"title"`
+	Profiles []string           `json:"profiles"`
+	Seeds    []int              `json:"default_seeds"` // per profile, in Profiles' order
+	Headline string             `json:"headline,omitempty"`
+	Paper    *float64           `json:"paper,omitempty"`
+	Last     map[string]float64 `json:"last_measured,omitempty"`
+}
 
 func newListCmd() *cobra.Command {
 	var out string
@@ -24,71 +36,77 @@ overrides it, docs/seeds.md), the paper's headline number and the last one measu
 --out.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			paper, err := benchmarks.PaperTables()
+			rows, err := listRows(out)
 			if err != nil {
 				return err
-			}
-			type row struct {
-				ID       string             `json:"id"`
-				Title    string             `json:"title"`
-				Profiles []string           `json:"profiles"`
-				Seeds    []int              `json:"default_seeds"` // per profile, in Profiles' order
-				Headline string             `json:"headline,omitempty"`
-				Paper    *float64           `json:"paper,omitempty"`
-				Last     map[string]float64 `json:"last_measured,omitempty"`
-			}
-			var rows []row
-			for _, b := range benchmarks.All() {
-				r := row{ID: b.ID, Title: b.Title, Profiles: b.Profiles(), Last: map[string]float64{}}
-				for _, p := range r.Profiles {
-					r.Seeds = append(r.Seeds, b.DefaultSeeds(p))
-				}
-				if b.Headline[0] != "" {
-					r.Headline = b.Headline[0] + " " + b.Headline[1]
-					r.Paper = headline(paper[b.PaperID()], b.Headline)
-					for _, p := range r.Profiles {
-						rep, err := reports.ReadJSON(filepath.Join(out, b.ID, p, "report.json"))
-						if err != nil {
-							continue
-						}
-						if v := measuredHeadline(rep, b.Headline); v != nil {
-							r.Last[p] = *v
-						}
-					}
-				}
-				rows = append(rows, r)
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), rows)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tSEEDS\tHEADLINE\tPAPER\tLAST MEASURED\tTITLE")
-			for _, r := range rows {
-				p, last := "–", "–"
-				if r.Paper != nil {
-					p = fmt.Sprintf("%.2f", *r.Paper)
-				}
-				var l []string
-				for _, prof := range r.Profiles {
-					if v, ok := r.Last[prof]; ok {
-						l = append(l, fmt.Sprintf("%.2f (%s)", v, prof))
-					}
-				}
-				if len(l) > 0 {
-					last = strings.Join(l, ", ")
-				}
-				seeds := make([]string, len(r.Seeds))
-				for i, n := range r.Seeds {
-					seeds[i] = fmt.Sprint(n)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), strings.Join(seeds, ","), orDash(r.Headline), p, last, r.Title)
-			}
-			return tw.Flush()
+			return writeListTable(cmd.OutOrStdout(), rows)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "out", "folder of earlier runs, for the last measured numbers")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// listRows gathers every benchmark's row: its profiles and default seeds, the paper's
+// headline number and the last measured one in the reports under out.
+func listRows(out string) ([]listRow, error) {
+	paper, err := benchmarks.PaperTables()
+	if err != nil {
+		return nil, err
+	}
+	var rows []listRow
+	for _, b := range benchmarks.All() {
+		r := listRow{ID: b.ID, Title: b.Title, Profiles: b.Profiles(), Last: map[string]float64{}}
+		for _, p := range r.Profiles {
+			r.Seeds = append(r.Seeds, b.DefaultSeeds(p))
+		}
+		if b.Headline[0] != "" {
+			r.Headline = b.Headline[0] + " " + b.Headline[1]
+			r.Paper = headline(paper[b.PaperID()], b.Headline)
+			for _, p := range r.Profiles {
+				rep, err := reports.ReadJSON(filepath.Join(out, b.ID, p, "report.json"))
+				if err != nil {
+					continue
+				}
+				if v := measuredHeadline(rep, b.Headline); v != nil {
+					r.Last[p] = *v
+				}
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// writeListTable prints the rows as an aligned table.
+func writeListTable(w io.Writer, rows []listRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tSEEDS\tHEADLINE\tPAPER\tLAST MEASURED\tTITLE")
+	for _, r := range rows {
+		p, last := "–", "–"
+		if r.Paper != nil {
+			p = fmt.Sprintf("%.2f", *r.Paper)
+		}
+		var l []string
+		for _, prof := range r.Profiles {
+			if v, ok := r.Last[prof]; ok {
+				l = append(l, fmt.Sprintf("%.2f (%s)", v, prof))
+			}
+		}
+		if len(l) > 0 {
+			last = strings.Join(l, ", ")
+		}
+		seeds := make([]string, len(r.Seeds))
+		for i, n := range r.Seeds {
+			seeds[i] = fmt.Sprint(n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), strings.Join(seeds, ","), orDash(r.Headline), p, last, r.Title)
+	}
+	return tw.Flush()
 }
 
 func orDash(s string) string {
