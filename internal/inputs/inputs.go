@@ -25,6 +25,7 @@ var (
 	PackPNG     = Kind{"pattern pack PNG", 64 << 20}
 	PackTable   = Kind{"pattern table", 64 << 20}
 	SourceImage = Kind{"dataset image", 256 << 20}
+	DatasetMAT  = Kind{"dataset MAT file", 256 << 20} // Oxford 102 labels, ILSVRC devkit meta
 )
 
 // MaxPixels is the most pixels an image may claim in its header (width x height) before

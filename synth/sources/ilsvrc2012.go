@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/occbench/occbench/internal/inputs"
 	"github.com/occbench/occbench/internal/matv5"
 )
 
@@ -236,7 +237,7 @@ func readDevkitLabels(gtFile, metaFile string) (map[string]string, error) {
 // readDevkitMeta maps ILSVRC2012_ID -> WNID from the devkit's meta.mat (struct array
 // synsets).
 func readDevkitMeta(file string) (map[int]string, error) {
-	data, err := os.ReadFile(file)
+	data, err := inputs.ReadFile(file, inputs.DatasetMAT)
 	if err != nil {
 		return nil, fmt.Errorf("ilsvrc2012: devkit meta: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/occbench/occbench/internal/inputs"
 	"github.com/occbench/occbench/internal/matv5"
 )
 
@@ -76,7 +77,7 @@ func openOxford(root string, opt Options) (Source, error) {
 
 // readMATNumbers reads the numeric variable name from a MAT v5 file.
 func readMATNumbers(file, name string) ([]float64, error) {
-	data, err := os.ReadFile(file)
+	data, err := inputs.ReadFile(file, inputs.DatasetMAT)
 	if err != nil {
 		return nil, err
 	}

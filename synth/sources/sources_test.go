@@ -565,3 +565,18 @@ func d(a, b uint8) int {
 	}
 	return int(b - a)
 }
+
+// TestOxford102LabelsNotRegular: an imagelabels.mat that is a named pipe is refused
+// instead of hanging the open (#11: only regular files are read).
+func TestOxford102LabelsNotRegular(t *testing.T) {
+	root := sourcestest.Oxford102(t, t.TempDir(), 2, 2)
+	p := filepath.Join(root, "imagelabels.mat")
+	os.Remove(p)
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sources.Open(sources.LayoutOxford102, root, sources.Options{})
+	if err == nil || !strings.Contains(err.Error(), "imagelabels.mat: not a regular file (a named pipe)") {
+		t.Fatalf("%v", err)
+	}
+}
