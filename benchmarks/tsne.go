@@ -32,7 +32,7 @@ func tsneReport(b *Benchmark, profile string, m *manifests.Manifest, shardDir, c
 	if err != nil {
 		return nil, nil, err
 	}
-	pack, err := ds.Pack()
+	pack, err := sharddata.LoadPack(ds, "")
 	if err != nil {
 		return nil, nil, err
 	}

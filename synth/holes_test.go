@@ -1,10 +1,12 @@
 package synth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,4 +230,66 @@ func TestConcurrentWriterRefused(t *testing.T) {
 		t.Errorf("after the holder died: %+v", s)
 	}
 	verifyOK(t, out)
+}
+
+// tamperPack damages the pattern pack of the shard set in dir: "png" replaces the first
+// occluder image by a transparent one of the same size, "x" moves pattern 0 to x = 100000.
+// It returns the damaged file, relative to the shard set.
+func tamperPack(t *testing.T, dir, how string) string {
+	t.Helper()
+	pack := filepath.Join(dir, shards.PackDir)
+	lock, err := shards.ReadLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0 := lock.Patterns.Patterns[0]
+	switch how {
+	case "png":
+		var buf bytes.Buffer
+		png.Encode(&buf, image.NewNRGBA(image.Rect(0, 0, p0.W, p0.H)))
+		if err := os.WriteFile(filepath.Join(pack, filepath.FromSlash(p0.File)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return shards.PackDir + "/" + p0.File
+	case "x":
+		p := filepath.Join(pack, "patterns.json")
+		data, _ := os.ReadFile(p)
+		old := fmt.Sprintf(`"x": %d,`, p0.X)
+		if !bytes.Contains(data, []byte(old)) {
+			t.Fatalf("patterns.json has no %s", old)
+		}
+		os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(`"x": 100000,`), 1), 0o644)
+		return shards.PackDir + "/patterns.json"
+	}
+	t.Fatalf("tamper %s", how)
+	return ""
+}
+
+// Issue 11, hole 1: verify checks the pack's files and table against the lock.
+func TestVerifyChecksPack(t *testing.T) {
+	in := mustDemo(t)
+	for _, how := range []string{"png", "x"} {
+		out := t.TempDir()
+		run(t, in, Options{Out: out, Sets: []string{"iop"}})
+		verifyOK(t, out)
+		file := tamperPack(t, out, how)
+		rep, err := shards.Verify(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range rep.Faults {
+			found = found || (f.File == file && (how != "x" || strings.Contains(f.Msg, "pattern 0: x 100000")))
+		}
+		if !found {
+			t.Errorf("tampered %s (%s): faults %v", how, file, rep.Faults)
+		}
+	}
+	// A file the lock does not list is a fault too.
+	out := t.TempDir()
+	run(t, in, Options{Out: out, Sets: []string{"iop"}})
+	os.WriteFile(filepath.Join(out, shards.PackDir, "occluders", "extra.png"), []byte("x"), 0o644)
+	if rep, _ := shards.Verify(out); rep.OK() {
+		t.Error("an extra pack file went unnoticed")
+	}
 }

@@ -123,6 +123,9 @@ func RenderRecipe(ctx context.Context, opt RenderOptions) (*RenderSummary, error
 	if err != nil {
 		return nil, err
 	}
+	if err := shards.CheckPack(filepath.Join(setDir, shards.PackDir), lock); err != nil {
+		return nil, fmt.Errorf("recipe %s: %w", opt.Shard, err)
+	}
 	pack, err := patterns.ReadPack(filepath.Join(setDir, shards.PackDir))
 	if err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", opt.Shard, err)

@@ -170,6 +170,9 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 	if opt.Encode == "jpeg" {
 		lock.Quality = m.Output.JPEGQuality
 	}
+	if lock.PackFiles, err = shards.DigestPack(in.Pack); err != nil {
+		return nil, nil, fmt.Errorf("pattern pack: %w", err)
+	}
 	variantUsed := false
 	for i := range plan.Splits {
 		sp := &plan.Splits[i]

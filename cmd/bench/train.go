@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/occbench/occbench/occluders/patterns"
 	"github.com/occbench/occbench/runners"
 	"github.com/occbench/occbench/runners/gonn"
 	"github.com/occbench/occbench/runners/sharddata"
@@ -66,12 +65,7 @@ func newEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var pk *patterns.Pack
-			if pack != "" {
-				pk, err = patterns.ReadPack(pack)
-			} else {
-				pk, err = ds.Pack()
-			}
+			pk, err := sharddata.LoadPack(ds, pack)
 			if err != nil {
 				return err
 			}

@@ -20,28 +20,47 @@ import (
 // TableFile is the pattern table's name inside a pack folder.
 const TableFile = "patterns.json"
 
-// Write stores the pack under dir: patterns.json plus one PNG per scaled occluder. Each file
-// is written atomically, images first, so a pack whose table exists is complete.
+// Write stores the pack under dir: patterns.json plus one PNG per scaled occluder (the
+// bytes of Files). Each file is written atomically, images first, so a pack whose table
+// exists is complete.
 func (p *Pack) Write(dir string) error {
-	files := make([]string, 0, len(p.Images))
-	for f := range p.Images {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, p.Images[f]); err != nil {
-			return fmt.Errorf("encode %s: %w", f, err)
-		}
-		if err := atomicfile.Write(filepath.Join(dir, f), buf.Bytes()); err != nil {
-			return err
-		}
-	}
-	data, err := p.Table.JSON()
+	files, err := p.Files()
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, TableFile), data)
+	names := make([]string, 0, len(files))
+	for f := range files {
+		if f != TableFile {
+			names = append(names, f)
+		}
+	}
+	sort.Strings(names)
+	for _, f := range append(names, TableFile) {
+		if err := atomicfile.Write(filepath.Join(dir, filepath.FromSlash(f)), files[f]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Files returns the files of the pack as Write stores them, by slash path inside the pack
+// folder: TableFile, and each scaled occluder as PNG under its Pattern.File. The bytes are
+// the same on every machine, so their hashes identify the pack.
+func (p *Pack) Files() (map[string][]byte, error) {
+	out := make(map[string][]byte, len(p.Images)+1)
+	for f, img := range p.Images {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", f, err)
+		}
+		out[f] = buf.Bytes()
+	}
+	data, err := p.Table.JSON()
+	if err != nil {
+		return nil, err
+	}
+	out[TableFile] = data
+	return out, nil
 }
 
 // JSON renders the table as indented JSON with a trailing newline.

@@ -6,6 +6,7 @@ package sharddata
 import (
 	"fmt"
 	"image"
+	"path/filepath"
 
 	"github.com/occbench/occbench/occluders/patterns"
 	"github.com/occbench/occbench/runners"
@@ -30,12 +31,7 @@ func Load(spec *runners.RunSpec) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pack *patterns.Pack
-	if spec.PatternPack != "" {
-		pack, err = patterns.ReadPack(spec.PatternPack)
-	} else {
-		pack, err = ds.Pack()
-	}
+	pack, err := LoadPack(ds, spec.PatternPack)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +74,22 @@ func Load(spec *runners.RunSpec) (*Data, error) {
 		d.Iop = &runners.PatternPairs{Clean: clean, Pack: pack, Patterns: pts}
 	}
 	return d, nil
+}
+
+// LoadPack reads the pattern pack a run composites with (dir, or the shard set's own when
+// dir is ""), after checking it against the shard set's lock: a pack whose table or files
+// differ from the ones the shards were written with (a replaced occluder PNG, a moved
+// position) is refused with an error naming the file.
+func LoadPack(ds *shards.Dataset, dir string) (*patterns.Pack, error) {
+	if dir == "" {
+		dir = filepath.Join(ds.Dir, shards.PackDir)
+	}
+	if ds.Lock != nil {
+		if err := shards.CheckPack(dir, ds.Lock); err != nil {
+			return nil, err
+		}
+	}
+	return patterns.ReadPack(dir)
 }
 
 // LoadSplit decodes every row of a split (only the clean ones when cleanOnly) and checks sizes.

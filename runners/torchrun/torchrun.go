@@ -26,6 +26,7 @@ import (
 	"github.com/occbench/occbench/internal/atomicfile"
 	"github.com/occbench/occbench/runners"
 	torchpy "github.com/occbench/occbench/runners/torch"
+	"github.com/occbench/occbench/synth/shards"
 )
 
 // Options configure a launch. Zero values take the defaults.
@@ -209,6 +210,26 @@ func checkWeights(spec *runners.RunSpec) error {
 	return nil
 }
 
+// checkPack refuses, before Python starts, a pattern pack that does not match the lock of
+// the spec's shard set (the Python runner checks it again when run on its own).
+func checkPack(spec *runners.RunSpec) error {
+	if spec.Shards == "" {
+		return nil
+	}
+	lock, err := shards.ReadLock(spec.Shards)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dir := spec.PatternPack
+	if dir == "" {
+		dir = filepath.Join(spec.Shards, shards.PackDir)
+	}
+	return shards.CheckPack(dir, lock)
+}
+
 // event is one JSON line of the runner's stdout.
 type event struct {
 	Event    string  `json:"event"`
@@ -278,6 +299,9 @@ func Run(ctx context.Context, spec *runners.RunSpec, opts Options) (*runners.Res
 		return nil, err
 	}
 	if err := checkWeights(spec); err != nil {
+		return nil, err
+	}
+	if err := checkPack(spec); err != nil {
 		return nil, err
 	}
 	python, probe, err := Check(ctx, opts.Python)

@@ -45,8 +45,18 @@ type Lock struct {
 	SplitsChecksum string         `json:"splits_checksum"`
 	Splits         []LockSplit    `json:"splits"`
 	Patterns       patterns.Table `json:"patterns"`
+	// PackFiles are the pattern pack's files (patterns.json and every scaled occluder PNG)
+	// with their SHA-256: Verify and the runners refuse a pack that differs (CheckPack).
+	PackFiles []FileDigest `json:"pattern_files,omitempty"`
 	// Complete is true when every planned shard is present with its receipt.
 	Complete bool `json:"complete"`
+}
+
+// FileDigest identifies one file by its slash path, size and SHA-256.
+type FileDigest struct {
+	File   string `json:"file"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
 }
 
 // LockSplit is one split of a shard set.

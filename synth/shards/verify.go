@@ -47,7 +47,8 @@ func CheckSchema(s *parquet.Schema) error {
 	return nil
 }
 
-// Verify checks a shard set: the lock, every shard's SHA-256, size and row count, the
+// Verify checks a shard set: the lock, the pattern pack against the lock (PackFaults: its
+// table row by row, every file's SHA-256), every shard's SHA-256, size and row count, the
 // schema and `huggingface` metadata (Parquet; for WebDataset tars, that every sample has
 // its image, .cls and .json members in order and that they agree), that every image decodes at the lock's image size,
 // that labels and class names agree, that split names match and that every pattern id
@@ -74,6 +75,7 @@ func Verify(dir string) (*VerifyReport, error) {
 	if pack != nil && len(pack.Patterns) != len(lock.Patterns.Patterns) {
 		fault(PackDir, "pack has %d patterns, the lock %d", len(pack.Patterns), len(lock.Patterns.Patterns))
 	}
+	rep.Faults = append(rep.Faults, PackFaults(filepath.Join(dir, PackDir), lock, true)...)
 	wantMeta := HFFeatures(lock.Classes)
 	listed := map[string]bool{}
 	if !lock.Complete {

@@ -86,6 +86,49 @@ def read_pack(folder):
     return Pack(table, images)
 
 
+def check_pack(folder, lock):
+    """Refuses a pack that is not the one the shards were written with, as Go's
+    shards.CheckPack: patterns.json must equal the lock's pattern table row by row, and every
+    file the lock lists (pattern_files) must have its SHA-256. Raises DataError naming the
+    first file that differs."""
+    import hashlib
+
+    def fail(file, msg):
+        raise DataError(f"pattern pack {folder} does not match manifest.lock.json: patterns/{file}: {msg}")
+
+    try:
+        with open(os.path.join(folder, "patterns.json"), encoding="utf-8") as f:
+            table = json.load(f)
+    except (OSError, ValueError) as e:
+        fail("patterns.json", str(e))
+    want = lock.get("patterns") or {}
+    for k in sorted(set(table) | set(want)):
+        if k == "patterns":
+            continue
+        if table.get(k) != want.get(k):
+            fail("patterns.json", f"table: {k} {json.dumps(table.get(k))}, the lock says {json.dumps(want.get(k))}")
+    got_rows, want_rows = table.get("patterns") or [], want.get("patterns") or []
+    if len(got_rows) != len(want_rows):
+        fail("patterns.json", f"{len(got_rows)} patterns, the lock has {len(want_rows)}")
+    for g, w in zip(got_rows, want_rows):
+        for k in sorted(set(g) | set(w)):
+            if g.get(k) != w.get(k):
+                fail("patterns.json", f"pattern {w.get('id')}: {k} {json.dumps(g.get(k))}, the lock says {json.dumps(w.get(k))}")
+    for d in lock.get("pattern_files") or []:
+        name = d["file"]
+        parts = name.split("/")
+        if name.startswith("/") or ".." in parts:
+            fail(name, "the lock names a file outside the pack")
+        try:
+            with open(os.path.join(folder, *parts), "rb") as f:
+                b = f.read()
+        except OSError as e:
+            fail(name, str(e))
+        got = hashlib.sha256(b).hexdigest()
+        if got != d["sha256"] or len(b) != d["bytes"]:
+            fail(name, f"SHA-256 {got} ({len(b)} bytes), the lock says {d['sha256']} ({d['bytes']} bytes): the file was replaced")
+
+
 def composite_(imgs, occ, x, y):
     """occluders.Composite on a batch, in place, bit for bit: imgs is uint8 N x H x W x 3 (any
     device), occ uint8 h x w x 4 on the same device, (x, y) the top-left corner (clipped).

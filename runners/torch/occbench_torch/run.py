@@ -114,6 +114,9 @@ def main(argv=None):
         models.init_random(model, spec["seed"])
         if spec["init"]["kind"] in ("checkpoint", "safetensors"):
             weights.load_into(model, spec["init"]["path"], spec["init"]["skip"])
+        lock = datamod._read_lock(spec["shards"]) if spec["shards"] else None
+        if lock is not None:
+            datamod.check_pack(spec["pattern_pack"], lock)
         pack = datamod.read_pack(spec["pattern_pack"])
         if args.data:
             d = datamod.load_cache(args.data, spec, pack)
