@@ -45,7 +45,7 @@ func TestTamperedPackRefused(t *testing.T) {
 	}
 	for _, c := range []struct {
 		pack, file, want string
-		damage            func(pack string)
+		damage           func(pack string)
 	}{
 		{"", p0.File, "the file was replaced", func(pack string) {
 			var buf bytes.Buffer
