@@ -169,7 +169,7 @@ func TestRecipeRenderErrors(t *testing.T) {
 	if err := os.WriteFile(pf, moved, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	check("moved pack", render(recipes[0], ""), "does not belong to this recipe")
+	check("moved pack", render(recipes[0], ""), "does not match manifest.lock.json: patterns/patterns.json: pattern 0: x")
 	os.WriteFile(pf, data, 0o644)
 
 	// A recipe copied away from its shard set.

@@ -144,6 +144,9 @@ func TestSynthInterruptedPrintsResume(t *testing.T) {
 	if err == nil || exitCode(err) != exitIncomplete || !strings.Contains(err.Error(), "incomplete") {
 		t.Fatalf("shards show on the interrupted folder: %v (exit %d), want incomplete, exit %d", err, exitCode(err), exitIncomplete)
 	}
+	if _, _, err := run(t, "shards", "verify", out); err == nil || exitCode(err) != exitIncomplete {
+		t.Errorf("shards verify on the interrupted folder: %v (exit %d), want exit %d", err, exitCode(err), exitIncomplete)
+	}
 	f := strings.Fields(resume)
 	if _, errOut, err := run(t, f[1:]...); err != nil {
 		t.Fatalf("%s: %v\n%s", resume, err, errOut)

@@ -17,11 +17,19 @@ func newShardsCmd() *cobra.Command {
 	var asJSON bool
 	verify := &cobra.Command{
 		Use:   "verify OUT",
-		Short: "Check a shard set: lock, SHA-256, row counts, schema, HF metadata, every image, pattern ids",
+		Short: "Check a shard set: lock, pattern pack, SHA-256, row counts, schema, HF metadata, every image, pattern ids",
+		Long: `Check a shard set against its manifest.lock.json: the pattern pack (patterns.json row by
+row, every file's SHA-256), every shard's SHA-256, size and row count, the schema and Hugging
+Face metadata, that every image decodes at the lock's size, labels, split names and pattern
+ids. Each problem is printed as a FAULT line naming the file; any fault exits with status 1.
+A folder that an interrupted bench synth left without a lock exits with status 3.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep, err := shards.Verify(args[0])
 			if err != nil {
+				if why := shards.Incomplete(args[0], nil); why != "" {
+					return &exitError{code: exitIncomplete, err: fmt.Errorf("%s: incomplete (%s); run bench synth again with --resume", args[0], why)}
+				}
 				return err
 			}
 			if asJSON {
