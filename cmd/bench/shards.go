@@ -23,7 +23,7 @@ row, every file's SHA-256), every shard's SHA-256, size and row count, the schem
 Face metadata, that every image decodes at the lock's size, labels, split names and pattern
 ids. Each problem is printed as a FAULT line naming the file; any fault exits with status 1.
 A folder that an interrupted bench synth left without a lock exits with status 3.`,
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep, err := shards.Verify(args[0])
 			if err != nil {
