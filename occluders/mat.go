@@ -28,7 +28,8 @@ import (
 //	occ(k).OR            the ratio in percent (5, 15, 25, 35 or 10, 20)
 //	occ(k).scale         the patch's scale factor for that ratio
 //	occ(k).rndpos        1x4 struct array of h, w: 1-based row and column of the scaled
-//	                     patch's top-left corner in an imgH x imgW image
+//	                     patch's top-left corner in an imgH x imgW image (as SDBE rounds
+//	                     them, see hw)
 //	occ(k).cntpos        1x1 struct of h, w, the same for the centred patch (absent in the
 //	                     Caltech file)
 //
@@ -266,9 +267,13 @@ func scalar(a *matv5.Var, at, name string) (float64, error) {
 	return a.Num[0], nil
 }
 
-// hw reads element i of a struct array of h, w (1-based row and column in the frame) as
-// a 0-based point.
-func hw(a *matv5.Var, i int, at string, frame image.Point) (image.Point, error) {
+// hw reads element i of a struct array of h, w and returns the 0-based top-left corner
+// where SDBE's superimpose_occlusion puts the patch scaled by scale: it enlarges the image
+// by 1/scale, pastes the patch from row max(floor(h/scale), 1) and column
+// max(floor(w/scale), 1) (1-based) and shrinks the image back, so the corner is
+// (max(floor(w/scale), 1) - 1) * scale, and likewise for the row, rounded to a pixel. For
+// scale <= 1 that is within a pixel of (w - 1, h - 1).
+func hw(a *matv5.Var, i int, at string, frame image.Point, scale float64) (image.Point, error) {
 	h, err := scalar(a.Field(i, "h"), at, "h")
 	if err != nil {
 		return image.Point{}, err
@@ -280,7 +285,8 @@ func hw(a *matv5.Var, i int, at string, frame image.Point) (image.Point, error) 
 	if h < 1 || w < 1 || h > float64(frame.Y) || w > float64(frame.X) {
 		return image.Point{}, fmt.Errorf("%s (h %v, w %v) is outside the %dx%d image of meta (1-based)", at, h, w, frame.X, frame.Y)
 	}
-	return image.Pt(int(math.Round(w))-1, int(math.Round(h))-1), nil
+	corner := func(v float64) int { return int(math.Round((max(math.Floor(v/scale), 1) - 1) * scale)) }
+	return image.Pt(corner(w), corner(h)), nil
 }
 
 // sdbePreset reads occ(k): OR, scale, rndpos and the optional cntpos.
@@ -308,7 +314,7 @@ func sdbePreset(occ *matv5.Var, k int, at string, frame image.Point) (PresetPosi
 		return p, fmt.Errorf("%s.rndpos is a %s array, want a struct array of h, w", at, rnd.TypeName())
 	}
 	for j := range rnd.Elems {
-		pt, err := hw(rnd, j, fmt.Sprintf("%s.rndpos(%d)", at, j+1), frame)
+		pt, err := hw(rnd, j, fmt.Sprintf("%s.rndpos(%d)", at, j+1), frame, p.Scale)
 		if err != nil {
 			return p, err
 		}
@@ -318,7 +324,7 @@ func sdbePreset(occ *matv5.Var, k int, at string, frame image.Point) (PresetPosi
 		if cnt.Class != matv5.ClassStruct || len(cnt.Elems) != 1 {
 			return p, fmt.Errorf("%s.cntpos is a %s array of size %s, want a 1x1 struct of h, w", at, cnt.TypeName(), dimsText(cnt.Dims))
 		}
-		c, err := hw(cnt, 0, at+".cntpos", frame)
+		c, err := hw(cnt, 0, at+".cntpos", frame, p.Scale)
 		if err != nil {
 			return p, err
 		}

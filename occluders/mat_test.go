@@ -53,6 +53,13 @@ func TestMATRealLayout(t *testing.T) {
 	}
 }
 
+// sdbeCorner is the 0-based first row (or column) of the patch SDBE pastes for position v
+// at scale s, in the image before enlargement: superimpose_occlusion computes
+// y_s = max(floor(pos.h.*up_scale),1) with up_scale = 1./scale in the enlarged image.
+func sdbeCorner(v, s float64) int {
+	return int(math.Round((math.Max(math.Floor(v*(1/s)), 1) - 1) * s))
+}
+
 func checkSDBESet(t *testing.T, set *Set, f sdbetest.File, name string) {
 	t.Helper()
 	if set.Name != name || set.PresetFrame != image.Pt(f.ImgW, f.ImgH) {
@@ -94,14 +101,14 @@ func checkSDBESet(t *testing.T, set *Set, f sdbetest.File, name string) {
 					t.Fatalf("%s occ(%d): %d random positions, want %d", o.Name, k+1, len(pp.Random), len(q.Rnd))
 				}
 				for r, hw := range q.Rnd {
-					if want := image.Pt(hw[1]-1, hw[0]-1); pp.Random[r] != want {
+					if want := image.Pt(sdbeCorner(float64(hw[1]), q.Scale), sdbeCorner(float64(hw[0]), q.Scale)); pp.Random[r] != want {
 						t.Errorf("%s occ(%d).rndpos(%d): %v, want %v (h, w = %v, 1-based)", o.Name, k+1, r+1, pp.Random[r], want, hw)
 					}
 				}
 				switch {
 				case q.Cnt == nil && pp.Center != nil:
 					t.Errorf("%s occ(%d): a centre the file does not have: %v", o.Name, k+1, *pp.Center)
-				case q.Cnt != nil && (pp.Center == nil || *pp.Center != image.Pt(int(q.Cnt[1])-1, int(q.Cnt[0])-1)):
+				case q.Cnt != nil && (pp.Center == nil || *pp.Center != image.Pt(sdbeCorner(q.Cnt[1], q.Scale), sdbeCorner(q.Cnt[0], q.Scale))):
 					t.Errorf("%s occ(%d): centre %v, want h, w = %v (1-based)", o.Name, k+1, pp.Center, *q.Cnt)
 				}
 			}

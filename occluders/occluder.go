@@ -31,8 +31,9 @@ type Occluder struct {
 // element of ptch(j).occ), with its stored scale and positions. A position is where SDBE
 // puts the top-left corner of the whole patch (img, transparent margins included) after
 // scaling it by Scale, in an image of the set's PresetFrame size, converted to 0-based
-// pixel coordinates: X = w - 1 (column), Y = h - 1 (row). docs/manifest.md cites the SDBE
-// code this reading comes from.
+// pixel coordinates as SDBE computes them (about X = w - 1, Y = h - 1; exactly
+// (max(floor(w/Scale), 1) - 1) * Scale, rounded). docs/manifest.md cites the SDBE code
+// this reading comes from.
 type PresetPositions struct {
 	Ratio  float64       // occlusion ratio as a fraction (OR / 100)
 	OR     float64       // the ratio as the file stores it, in percent

@@ -100,27 +100,29 @@ func TestSDBEPatterns(t *testing.T) {
 						t.Errorf("%s: no cntpos, yet the preset centre (%d,%d) is not the centre (%d,%d)", pc.Name, pc.X, pc.Y, center.X, center.Y)
 					}
 				} else {
-					checkPreset(t, pc, int(q.Cnt[1]), int(q.Cnt[0]), bb)
+					checkPreset(t, pc, q.Cnt[1], q.Cnt[0], q.Scale, bb)
 				}
 				for r, hw := range q.Rnd {
 					pr := p.Patterns[base+2+r]
 					if pr.Position != "preset_random" || pr.Index != r {
 						t.Fatalf("pattern %s, want preset_random %d", pr.Name, r+1)
 					}
-					checkPreset(t, pr, hw[1], hw[0], bb)
+					checkPreset(t, pr, float64(hw[1]), float64(hw[0]), q.Scale, bb)
 				}
 			}
 		}
 	}
 }
 
-// checkPreset: the occluder's mask box starts where the stored 1-based top-left corner of
-// the whole patch (w, h) plus the transparent margin at the pattern's scale put it, up to
-// a pixel of rounding, unless the corner was moved to keep the occluder inside.
-func checkPreset(t *testing.T, pt Pattern, w, h int, bb image.Rectangle) {
+// checkPreset: the occluder's mask box starts where SDBE puts the whole patch for the
+// stored position (w, h) at the file's scale s (superimpose_occlusion: first row
+// max(floor(h/s), 1) of the image enlarged by 1/s), plus the transparent margin at the
+// pattern's scale, up to a pixel of rounding, unless the corner was moved to keep the
+// occluder inside.
+func checkPreset(t *testing.T, pt Pattern, w, h, s float64, bb image.Rectangle) {
 	t.Helper()
-	wantX := float64(w-1) + float64(bb.Min.X)*pt.Scale
-	wantY := float64(h-1) + float64(bb.Min.Y)*pt.Scale
+	wantX := (math.Max(math.Floor(w/s), 1)-1)*s + float64(bb.Min.X)*pt.Scale
+	wantY := (math.Max(math.Floor(h/s), 1)-1)*s + float64(bb.Min.Y)*pt.Scale
 	inX := pt.X == 0 || pt.X+pt.W == 224
 	inY := pt.Y == 0 || pt.Y+pt.H == 224
 	if (math.Abs(float64(pt.X)-wantX) > 1 && !inX) || (math.Abs(float64(pt.Y)-wantY) > 1 && !inY) {
