@@ -285,7 +285,8 @@ func hw(a *matv5.Var, i int, at string, frame image.Point, scale float64) (image
 	if h < 1 || w < 1 || h > float64(frame.Y) || w > float64(frame.X) {
 		return image.Point{}, fmt.Errorf("%s (h %v, w %v) is outside the %dx%d image of meta (1-based)", at, h, w, frame.X, frame.Y)
 	}
-	corner := func(v float64) int { return int(math.Round((max(math.Floor(v/scale), 1) - 1) * scale)) }
+	up := 1 / scale // as MATLAB computes it: pos.h.*up_scale, up_scale = 1./scale
+	corner := func(v float64) int { return int(math.Round((max(math.Floor(v*up), 1) - 1) * scale)) }
 	return image.Pt(corner(w), corner(h)), nil
 }
 
