@@ -72,14 +72,7 @@ type Summary struct {
 
 // DefaultRowsPerShard aims at shards of about 256 MiB for the image size and encoding.
 func DefaultRowsPerShard(size int, encode string) int {
-	per := size * size * 3 / 2 // PNG of a natural image
-	if encode == "jpeg" {
-		per = size * size * 3 / 10
-	}
-	if per < 1 {
-		per = 1
-	}
-	n := (256 << 20) / per
+	n := int((256 << 20) / RowBytes(size, encode))
 	return max(1000, min(n, 100000))
 }
 
