@@ -55,6 +55,8 @@ type Probe struct {
 	CUDA        bool   `json:"cuda"`
 	Devices     int    `json:"devices"`
 	DeviceName  string `json:"device_name"`
+	// DeviceMemory is the first device's total memory in bytes (0 without CUDA).
+	DeviceMemory int64 `json:"device_memory"`
 }
 
 const probeScript = `import json, sys
@@ -74,7 +76,8 @@ except Exception as e:
 c = torch.cuda.is_available()
 print(json.dumps({"python": sys.version.split()[0], "torch": torch.__version__, "torchvision": tv,
     "cuda": c, "devices": torch.cuda.device_count() if c else 0,
-    "device_name": torch.cuda.get_device_name(0) if c else ""}))
+    "device_name": torch.cuda.get_device_name(0) if c else "",
+    "device_memory": torch.cuda.get_device_properties(0).total_memory if c else 0}))
 `
 
 var (
