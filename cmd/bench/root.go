@@ -29,7 +29,7 @@ SIGTERM (bench synth then prints the --resume command that continues it).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newManifestsCmd(), newPatternsCmd(), newSplitsCmd(), newRunCmd(), newListCmd(), newCompareCmd(), newSynthCmd(), newShardsCmd(), newRenderCmd(), newTrainCmd(), newEvalCmd())
+	root.AddCommand(newManifestsCmd(), newPatternsCmd(), newSplitsCmd(), newRunCmd(), newListCmd(), newCompareCmd(), newSynthCmd(), newShardsCmd(), newRenderCmd(), newTrainCmd(), newEvalCmd(), newDoctorCmd())
 	return root
 }
 

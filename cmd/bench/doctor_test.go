@@ -1,0 +1,28 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// bench doctor exits 0 when a run can start and names the failing check otherwise.
+func TestDoctorCommand(t *testing.T) {
+	out, _, err := run(t, "doctor", "table5", "--profile", "demo", "--out", t.TempDir())
+	if err != nil || !strings.Contains(out, "ok    dataset   builtin-ar tree at (built in): 40 classes") || !strings.Contains(out, "ok    output") {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	missing := filepath.Join(t.TempDir(), "nope")
+	out, _, err = run(t, "doctor", "table6", "--profile", "paper", "--root", missing, "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "table6 cannot start") {
+		t.Fatalf("want a failure, got %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"FAIL  dataset   ilsvrc2012: root " + missing + " is not a folder",
+		"FAIL  weights   the paper profile fine-tunes imagenet-pretrained resnet50 weights and none were given — fix: pass --weights FILE.safetensors with torchvision tensor names",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+}
