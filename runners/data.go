@@ -101,3 +101,26 @@ func Occlude(img *image.NRGBA, pack *patterns.Pack, pt patterns.Pattern) (*image
 	occluders.Composite(dst, occ, pt.X, pt.Y)
 	return dst, nil
 }
+
+// Relabel returns a split whose labels are classifier outputs: label l becomes index(l)
+// (RunSpec.LabelIndex). A label the classifier does not cover is an error naming the example.
+func Relabel(s Split, index func(int) (int, bool)) Split {
+	return &relabeled{s, index}
+}
+
+type relabeled struct {
+	Split
+	index func(int) (int, bool)
+}
+
+func (r *relabeled) Example(i int) (*image.NRGBA, int, error) {
+	img, l, err := r.Split.Example(i)
+	if err != nil {
+		return nil, 0, err
+	}
+	k, ok := r.index(l)
+	if !ok {
+		return nil, 0, fmt.Errorf("example %d: label %d is not among the classifier's classes (run spec classes)", i, l)
+	}
+	return img, k, nil
+}

@@ -57,6 +57,58 @@ type RunSpec struct {
 	Freeze      Freeze     `json:"freeze"`
 	Seed        uint64     `json:"seed"`
 	Eval        EvalConfig `json:"eval,omitempty"`
+
+	// Fields of the premise work (issue 13; docs/premise.md).
+
+	// Classes are the shard labels the classifier's outputs stand for, in order: output k
+	// predicts label Classes[k], and network.num_classes equals their number. The paper's
+	// fine-tuned head covers Itrn's classes only. Empty: output k is label k. A training or
+	// test label outside the list is an error naming the example.
+	Classes []int `json:"classes,omitempty"`
+	// DVSource is where method dfv's added vectors come from: "bank" (default, the DV bank
+	// of the Iop pairs), "gaussian" (a fresh draw from a Gaussian with the bank's mean and
+	// covariance, per sample) or "isotropic" (a fresh draw of zero-mean isotropic Gaussian
+	// noise with the bank's mean squared norm). The last two are control rows.
+	DVSource string `json:"dv_source,omitempty"`
+	// DVSign multiplies every added vector (default 1; -1 flips the DVs, a test's sanity
+	// check that the direction matters). Only 1 and -1 are valid.
+	DVSign int `json:"dv_sign,omitempty"`
+}
+
+// DV sources of method dfv (RunSpec.DVSource).
+const (
+	DVBank      = "bank"
+	DVGaussian  = "gaussian"
+	DVIsotropic = "isotropic"
+)
+
+// DVSourceOr returns dv_source or its default, bank.
+func (s *RunSpec) DVSourceOr() string {
+	if s.DVSource == "" {
+		return DVBank
+	}
+	return s.DVSource
+}
+
+// DVSignOr returns dv_sign or its default, 1.
+func (s *RunSpec) DVSignOr() float64 {
+	if s.DVSign == 0 {
+		return 1
+	}
+	return float64(s.DVSign)
+}
+
+// LabelIndex maps a shard label to the classifier output that predicts it (identity when
+// Classes is empty); ok is false for a label the classifier does not cover.
+func (s *RunSpec) LabelIndex() func(label int) (int, bool) {
+	if len(s.Classes) == 0 {
+		return func(l int) (int, bool) { return l, l >= 0 && l < s.Network.NumClasses }
+	}
+	idx := make(map[int]int, len(s.Classes))
+	for k, c := range s.Classes {
+		idx[c] = k
+	}
+	return func(l int) (int, bool) { k, ok := idx[l]; return k, ok }
 }
 
 // Network names the architecture.
@@ -266,6 +318,29 @@ func (s *RunSpec) Validate() error {
 	if s.Eval.BatchSize < 0 {
 		return bad("eval.batch_size", "must not be negative, got %d", s.Eval.BatchSize)
 	}
+	if len(s.Classes) > 0 {
+		if len(s.Classes) != s.Network.NumClasses {
+			return bad("classes", "lists %d labels, network.num_classes is %d", len(s.Classes), s.Network.NumClasses)
+		}
+		have := map[int]bool{}
+		for _, c := range s.Classes {
+			if c < 0 || have[c] {
+				return bad("classes", "labels must be distinct and not negative, got %v", s.Classes)
+			}
+			have[c] = true
+		}
+	}
+	switch s.DVSource {
+	case "", DVBank, DVGaussian, DVIsotropic:
+	default:
+		return bad("dv_source", "unknown %q (want bank, gaussian or isotropic)", s.DVSource)
+	}
+	if s.DVSource != "" && s.Method != MethodDFV {
+		return bad("dv_source", "only method dfv adds vectors, got method %q", s.Method)
+	}
+	if s.DVSign != 0 && s.DVSign != 1 && s.DVSign != -1 {
+		return bad("dv_sign", "must be 1 or -1, got %d", s.DVSign)
+	}
 	seen := map[string]bool{}
 	for _, name := range s.Eval.Sets {
 		if name == "" || seen[name] {
@@ -404,6 +479,9 @@ type Result struct {
 	Checkpoint    string         `json:"checkpoint,omitempty"`
 	Provenance    Provenance     `json:"provenance"`
 	StoppedReason string         `json:"stopped_reason,omitempty"` // set when training stopped early (NaN loss)
+
+	// Premise holds a dfv run's DV diagnostics (premise.go, docs/premise.md); nil otherwise.
+	Premise *Premise `json:"premise,omitempty"`
 }
 
 // MeanOccludedAccuracy is the mean accuracy over patterns ("avg over occlusion").

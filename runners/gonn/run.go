@@ -42,6 +42,25 @@ func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, erro
 		return nil, err
 	}
 	defer tr.Close()
+	// The classifier's outputs stand for spec.classes (the paper's head covers Itrn's
+	// classes): shard labels become output indices here, for training and evaluation alike.
+	index := spec.LabelIndex()
+	if data.Train != nil {
+		data.Train = runners.Relabel(data.Train, index)
+	}
+	if data.Test != nil {
+		data.Test = runners.Relabel(data.Test, index)
+	}
+	data.EvalSets = append([]runners.NamedSplit(nil), data.EvalSets...)
+	for i := range data.EvalSets {
+		data.EvalSets[i].Split = runners.Relabel(data.EvalSets[i].Split, index)
+	}
+	if pp, ok := data.Iop.(*runners.PatternPairs); ok && spec.Method == runners.MethodDFV && data.Test != nil {
+		// The premise of DFV, measured on the initial model (docs/premise.md).
+		if res.Premise, err = PremiseDiagnostics(m, pp, data.Test, spec.Eval.BatchSize); err != nil {
+			return nil, err
+		}
+	}
 	curve, err := tr.Train(data.Train, data.Iop)
 	res.Curve = curve
 	if err != nil {

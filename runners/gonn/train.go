@@ -14,6 +14,8 @@ import (
 type TrainConfig struct {
 	Method      string // classical | dfv
 	Alpha, Beta float64
+	DVSource    string  // bank | gaussian | isotropic (runners.DVBank...)
+	DVSign      float64 // 1, or -1 to flip every added vector
 	Epochs      int
 	BatchSize   int
 	Optimizer   runners.Optimizer
@@ -29,7 +31,7 @@ type TrainConfig struct {
 
 // ConfigOf converts a run spec.
 func ConfigOf(s *runners.RunSpec) TrainConfig {
-	return TrainConfig{Method: s.Method, Alpha: s.AlphaOr(), Beta: s.BetaOr(), Epochs: s.Epochs,
+	return TrainConfig{Method: s.Method, Alpha: s.AlphaOr(), Beta: s.BetaOr(), DVSource: s.DVSourceOr(), DVSign: s.DVSignOr(), Epochs: s.Epochs,
 		BatchSize: s.BatchSize, Optimizer: s.Optimizer, Schedule: s.Schedule, Augment: s.Augment,
 		MinChannels: s.Freeze.MinChannels, Seed: s.Seed, EvalBatch: s.Eval.BatchSize}
 }
@@ -62,6 +64,9 @@ type Trainer struct {
 	// every epoch. Bank holds the DVs of the current epoch (pair i: DFV(occluded)-DFV(clean)).
 	DV   *Model
 	Bank [][]float32
+	// Noise draws the control rows' vectors (dv_source gaussian or isotropic) from the
+	// current bank's moments; nil for dv_source bank.
+	Noise *DVNoise
 
 	graphs  map[int]*Graph
 	dvGraph *Graph
@@ -215,6 +220,12 @@ func (t *Trainer) Epoch(e int, train runners.Split, iop runners.PairSet, last *f
 			return st, err
 		}
 		st.BankSize = len(t.Bank)
+		if cfg.DVSource == runners.DVGaussian || cfg.DVSource == runners.DVIsotropic {
+			var err error
+			if t.Noise, err = NewDVNoise(t.Bank, cfg.DVSource); err != nil {
+				return st, fmt.Errorf("epoch %d: %w", e+1, err)
+			}
+		}
 	}
 	n := train.Len()
 	if n == 0 {
@@ -257,14 +268,19 @@ func (t *Trainer) Epoch(e int, train runners.Split, iop runners.PairSet, last *f
 		}
 		if dfv {
 			// Each sample gets a random DV (any class, any pattern) with probability alpha,
-			// else zero; the classifier sees v + beta*d with the sample's own label.
+			// else zero; the classifier sees v + beta*d with the sample's own label. The
+			// control rows draw the same samples and replace the bank row by noise.
 			dr := keyed.Rand(cfg.Seed, "dv", strconv.Itoa(e), strconv.Itoa(step))
+			scale := float32(cfg.Beta * cfg.DVSign)
 			for i := 0; i < hi-lo; i++ {
 				if dr.Float64() < cfg.Alpha {
 					dv := t.Bank[dr.IntN(len(t.Bank))]
+					if t.Noise != nil {
+						dv = t.Noise.Draw(cfg.Seed, e, step, i)
+					}
 					row := d[i*F : (i+1)*F]
 					for k := range F {
-						row[k] = float32(cfg.Beta) * dv[k]
+						row[k] = scale * dv[k]
 					}
 				}
 			}

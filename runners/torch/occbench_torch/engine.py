@@ -97,6 +97,47 @@ def prefetch(gen, depth=2):
         yield item
 
 
+def normal_draws(seed, epoch, step, sample, F):
+    """gonn.NormalDraws: F standard normals from keyed.rand(seed, "dvnoise", epoch, step,
+    sample) by Box-Muller on pairs of float64 draws."""
+    r = keyed.rand(seed, "dvnoise", epoch, step, sample)
+    z = []
+    for k in range(0, F, 2):
+        u1, u2 = r.float64(), r.float64()
+        rad = math.sqrt(-2 * math.log(1 - u1))
+        z.append(rad * math.cos(2 * math.pi * u2))
+        if k + 1 < F:
+            z.append(rad * math.sin(2 * math.pi * u2))
+    return z
+
+
+def dv_noise(bank, source):
+    """The control rows' moments of a bank (gonn.NewDVNoise): ("gaussian", mean, L) with L
+    the Cholesky factor of the covariance plus 1e-6 x its mean diagonal, or ("isotropic",
+    sigma) with sigma = sqrt(mean |d|^2 / F); None for source bank."""
+    if source == "bank":
+        return None
+    b = bank.double().cpu()
+    n, F_ = b.shape
+    if source == "isotropic":
+        return ("isotropic", math.sqrt(float((b * b).sum()) / n / F_))
+    mu = b.mean(0)
+    c = b - mu
+    cov = c.T @ c / n
+    jit = max(1e-6 * float(torch.trace(cov)) / F_, 1e-12)
+    L = torch.linalg.cholesky(cov + jit * torch.eye(F_, dtype=torch.float64))
+    return ("gaussian", mu, L)
+
+
+def noise_draw(noise, seed, epoch, step, sample, F_, device):
+    z = torch.tensor(normal_draws(seed, epoch, step, sample, F_), dtype=torch.float64)
+    if noise[0] == "isotropic":
+        v = noise[1] * z
+    else:
+        v = noise[1] + noise[2] @ z
+    return v.float().to(device)
+
+
 class Trainer:
     def __init__(self, model, spec, device, dist=None, amp=False, channels_last=False,
                  progress=None, eval_batch=None):
@@ -121,6 +162,8 @@ class Trainer:
             self.flow = nn.parallel.DistributedDataParallel(self.flow, device_ids=ids)
         self.dv_model = None
         self.bank = None
+        self.dv_source, self.dv_sign = specmod.dv_source(spec), specmod.dv_sign(spec)
+        self.noise = None  # control rows: (mean, L) or sigma of the current bank
         self.images, self.seconds = 0, 0.0
         self.start_epoch, self.curve, self.last = 0, [], float("nan")
 
@@ -159,12 +202,14 @@ class Trainer:
             torch.distributed.all_gather(parts, local)
             local = torch.cat(parts)
         self.bank = local[:n].contiguous()
+        self.noise = dv_noise(self.bank, self.dv_source)
         return self.bank
 
     def dv_rows(self, e, step, bsz):
         """beta * a bank row per sample with probability alpha, else zero (keyed.Rand(seed,
         "dv", epoch, step), the Go runner's draw order)."""
-        dr = keyed.rand(self.spec["seed"], "dv", e, step)
+        s = self.spec["seed"]
+        dr = keyed.rand(s, "dv", e, step)
         n = len(self.bank)
         idx, mask = [], []
         for _ in range(bsz):
@@ -176,7 +221,14 @@ class Trainer:
                 mask.append(0.0)
         it = torch.tensor(idx, device=self.device)
         m = torch.tensor(mask, dtype=torch.float32, device=self.device).unsqueeze(1)
-        return self.bank[it] * torch.tensor(self.beta, dtype=torch.float32) * m
+        rows = self.bank[it]
+        if self.noise is not None:
+            # control rows: the same samples get noise instead of a bank row
+            rows = torch.stack([noise_draw(self.noise, s, e, step, i, self.bank.shape[1], self.device)
+                                if mask[i] else torch.zeros(self.bank.shape[1], device=self.device)
+                                for i in range(bsz)]) if bsz else rows
+        scale = torch.tensor(self.beta * self.dv_sign, dtype=torch.float32)
+        return rows * scale * m
 
     # -- DFV flow
     def epoch(self, e, train, iop, pack):

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from . import RESULT_VERSION, data as datamod, engine, models, weights
+from . import premise as premisemod
 from . import spec as specmod
 
 EXIT_BAD_INPUT = 2
@@ -122,6 +123,10 @@ def main(argv=None):
             d = datamod.load_cache(args.data, spec, pack)
         else:
             d = datamod.load_shards(spec["shards"], spec, pack)
+        # the classifier's outputs stand for spec classes (the paper's head covers Itrn's)
+        for sp in [d.train, d.test] + list(d.eval_sets):
+            if sp is not None:
+                sp.labels = specmod.relabel(spec, sp.name, sp.labels)
     except (datamod.DataError, weights.WeightsError, ValueError) as e:
         progress({"event": "error", "kind": "input", "message": str(e)})
         return EXIT_BAD_INPUT
@@ -145,6 +150,10 @@ def main(argv=None):
             torch.save(tr.state(shash, e), state_path + ".tmp")
             os.replace(state_path + ".tmp", state_path)
 
+    premise = None
+    if spec["method"] == "dfv" and d.iop is not None and d.iop.occluded is None and tr.start_epoch == 0:
+        # the premise of DFV, on the initial model (docs/premise.md)
+        premise = premisemod.diagnostics(model, d.iop, d.test, pack, device, args.eval_batch or spec["eval"]["batch_size"] or 64)
     stopped = ""
     try:
         tr.train(d.train, d.iop, pack, on_epoch=save_state)
@@ -185,6 +194,8 @@ def main(argv=None):
     res["provenance"] = provenance(device, started, dist)
     if stopped:
         res["stopped_reason"] = stopped
+    if premise is not None:
+        res["premise"] = premise
     if rank0:
         path = os.path.join(args.out, args.result)
         with open(path + ".tmp", "w", encoding="utf-8") as f:

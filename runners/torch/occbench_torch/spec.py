@@ -36,7 +36,11 @@ _SPEC = [("version", "int", False), ("name", "str", True), ("shards", "str", Fal
          ("test_set", "str", True),
          ("epochs", "int", False), ("batch_size", "int", False), ("optimizer", _OPT, False),
          ("schedule", _SCHED, False), ("augmentation", _AUG, False), ("freeze", _FREEZE, False),
-         ("seed", "uint", False), ("eval", _EVAL, False)]
+         ("seed", "uint", False), ("eval", _EVAL, False),
+         # the premise block (issue 13, docs/premise.md)
+         ("classes", "[int]", True), ("dv_source", "str", True), ("dv_sign", "int", True)]
+
+DV_SOURCES = ("bank", "gaussian", "isotropic")
 
 
 def _zero(kind):
@@ -145,10 +149,47 @@ def validate(s):
         bad("freeze.min_channels", f"must not be negative, got {s['freeze']['min_channels']}")
     if s["eval"]["batch_size"] < 0:
         bad("eval.batch_size", f"must not be negative, got {s['eval']['batch_size']}")
+    cl = s["classes"]
+    if cl:
+        if len(cl) != n["num_classes"]:
+            bad("classes", f"lists {len(cl)} labels, network.num_classes is {n['num_classes']}")
+        if any(c < 0 for c in cl) or len(set(cl)) != len(cl):
+            bad("classes", f"labels must be distinct and not negative, got {cl}")
+    if s["dv_source"] not in ("",) + DV_SOURCES:
+        bad("dv_source", f'unknown "{s["dv_source"]}" (want bank, gaussian or isotropic)')
+    if s["dv_source"] and s["method"] != "dfv":
+        bad("dv_source", f'only method dfv adds vectors, got method "{s["method"]}"')
+    if s["dv_sign"] not in (0, 1, -1):
+        bad("dv_sign", f"must be 1 or -1, got {s['dv_sign']}")
     sets = s["eval"]["sets"]
     if any(not n for n in sets) or len(set(sets)) != len(sets):
         bad("eval.sets", f"split names must be non-empty and distinct, got {sets}")
     return s
+
+
+def dv_source(s):
+    return s["dv_source"] or "bank"
+
+
+def dv_sign(s):
+    return float(s["dv_sign"] or 1)
+
+
+def relabel(s, split_name, labels):
+    """Shard labels -> classifier outputs (spec classes; identity when empty). A label the
+    classifier does not cover is an error naming the example, as the Go runner's."""
+    import numpy as np
+    cl = s["classes"]
+    labels = np.asarray(labels, dtype=np.int64)
+    if not cl:
+        return labels
+    lut = {c: k for k, c in enumerate(cl)}
+    out = np.empty_like(labels)
+    for i, l in enumerate(labels.tolist()):
+        if l not in lut:
+            raise ValueError(f"split {split_name}: example {i}: label {l} is not among the classifier's classes (run spec classes)")
+        out[i] = lut[l]
+    return out
 
 
 def loads(text):

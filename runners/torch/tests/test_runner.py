@@ -8,7 +8,7 @@ import unittest
 import numpy as np
 import torch
 
-from occbench_torch import augment, data, engine, keyed, models, run, spec as specmod, weights
+from occbench_torch import augment, data, engine, keyed, models, premise, run, spec as specmod, weights
 
 
 def tiny_spec(**kw):
@@ -258,6 +258,54 @@ class TestWeights(unittest.TestCase):
         tv = __import__("torchvision").models.resnet18()
         ours = models.build({"arch": "resnet18", "num_classes": 1000, "input_size": 224})
         self.assertEqual(set(tv.state_dict()), set(ours.state_dict()))
+
+
+class TestPremise(unittest.TestCase):
+    """The premise work (issue 13): the Go runner's numbers, checked here on the same inputs."""
+
+    def test_normal_draws_match_go(self):
+        # gonn.NormalDraws(5, 1, 2, 3, 5) (runners/gonn/dvnoise_test.go asserts the same values)
+        want = [-1.2070995722222606, -2.8354146766179404, -1.1877634241879507,
+                -0.37814046630607417, -0.022337450176835805]
+        got = engine.normal_draws(5, 1, 2, 3, 5)
+        for g, w in zip(got, want):
+            self.assertAlmostEqual(g, w, places=12)
+
+    def test_reduce_known_answers(self):
+        # runners/premise_test.go's case: test DVs a (pattern 7) and b (pattern 9), Iop means -a, -b
+        a = torch.tensor([2.0, 0, 0], dtype=torch.float64)
+        b = torch.tensor([0, 2.0, 0], dtype=torch.float64)
+        feat = torch.tensor([[0, 0, 4.0]] * 3, dtype=torch.float64)
+        out = premise.reduce([(-a).unsqueeze(0), (-b).unsqueeze(0)], [7, 9],
+                             [a.repeat(3, 1), b.repeat(3, 1)], feat, 2)
+        self.assertAlmostEqual(out["dv_transfer_r2"], 1 - 16 / 2)
+        self.assertAlmostEqual(out["own_mean_r2"], 1)
+        self.assertAlmostEqual(out["within_pattern_cosine"], 1)
+        self.assertAlmostEqual(out["across_pattern_cosine"], 0)
+        self.assertAlmostEqual(out["dv_norm_relative"], 0.5)
+
+    def test_spec_fields(self):
+        s = tiny_spec(classes=[4, 1, 7], dv_source="gaussian", dv_sign=-1)
+        self.assertEqual(list(specmod.relabel(s, "t", [7, 4, 1])), [2, 0, 1])
+        with self.assertRaises(ValueError):
+            specmod.relabel(s, "t", [5])
+        for bad in ({"classes": [1, 1, 2]}, {"classes": [0, 1]}, {"dv_source": "uniform"}, {"dv_sign": 2}):
+            with self.assertRaises(specmod.SpecError):
+                tiny_spec(**bad)
+        with self.assertRaises(specmod.SpecError):
+            tiny_spec(method="classical", dv_source="bank")
+
+    def test_noise_moments(self):
+        g = torch.Generator().manual_seed(0)
+        bank = torch.randn(400, 6, generator=g, dtype=torch.float64) * torch.tensor([1, 2, 3, 1, 1, 1.0]) + 5
+        kind, mu, L = engine.dv_noise(bank.float(), "gaussian")
+        self.assertEqual(kind, "gaussian")
+        self.assertTrue(torch.allclose(mu, bank.mean(0), atol=1e-4))
+        draws = torch.stack([engine.noise_draw(("gaussian", mu, L), 1, 0, 0, i, 6, "cpu") for i in range(3000)]).double()
+        self.assertTrue(torch.allclose(draws.mean(0), mu, atol=0.2))
+        self.assertTrue(torch.allclose(draws.std(0), bank.std(0), rtol=0.1))
+        kind, sigma = engine.dv_noise(bank.float(), "isotropic")
+        self.assertAlmostEqual(sigma, float((bank ** 2).sum(1).mean() / 6) ** 0.5, places=4)
 
 
 if __name__ == "__main__":
