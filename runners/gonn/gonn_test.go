@@ -487,3 +487,52 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestInferenceIndependentOfBatch guards the evaluator and the DV flow: an inference
+// graph must give each image the same output whatever else shares its batch. (Gorgonia's
+// tape machine switches every BatchNormOp to training mode when it is built, so an engine on
+// G.BatchNorm silently normalized inference batches with their own statistics: Evaluate,
+// which batches a clean image with its 24 occluded versions, then measured nonsense.)
+func TestInferenceIndependentOfBatch(t *testing.T) {
+	m, err := NewModel(miniArch(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range m.BNs { // non-trivial running statistics
+		for c := range s.Mean {
+			s.Mean[c] = 0.1 * float32((c+i)%5)
+			s.Var[c] = 0.5 + 0.1*float32(c%3)
+		}
+	}
+	data := toyData(8, m.Arch.InputSize, 4, 5, "batch-independence")
+	g, err := NewGraph(m, 4, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	s := m.Arch.InputSize
+	per := 3 * s * s
+	x := g.X.Data().([]float32)
+	first := func(companion int) []float32 {
+		img, _, _ := data.Example(0)
+		if err := toCHW(x[:per], img, s); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < 4; i++ {
+			img, _, _ := data.Example(companion + i)
+			if err := toCHW(x[i*per:(i+1)*per], img, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := g.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), g.Logits()[:m.Arch.NumClasses]...)
+	}
+	a, b := first(0), first(4)
+	for k := range a {
+		if math.Abs(float64(a[k]-b[k])) > 1e-5*(1+math.Abs(float64(a[k]))) {
+			t.Fatalf("inference output of image 0 depends on its batch companions: %v vs %v", a, b)
+		}
+	}
+}
