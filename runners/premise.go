@@ -24,9 +24,9 @@ type Premise struct {
 	AcrossCos float64 `json:"across_pattern_cosine"`
 	// DVNorm and FeatureNorm are the mean norms of the test DVs and the clean test DFVs;
 	// RelNorm = DVNorm / FeatureNorm.
-	DVNorm      float64 `json:"dv_norm"`
-	FeatureNorm float64 `json:"feature_norm"`
-	RelNorm     float64 `json:"dv_norm_relative"`
+	DVNorm      float64          `json:"dv_norm"`
+	FeatureNorm float64          `json:"feature_norm"`
+	RelNorm     float64          `json:"dv_norm_relative"`
 	Patterns    []PatternPremise `json:"patterns"`
 }
 
