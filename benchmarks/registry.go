@@ -10,7 +10,10 @@ import (
 const (
 	ProfilePaper = "paper"
 	ProfileMini  = "mini"
-	ProfileDemo  = "demo"
+	// ProfileMiniObjects is the premise-positive miniature (docs/premise.md): Fashion-MNIST
+	// with a pretraining pool extended by pasted-object classes, on a CPU.
+	ProfileMiniObjects = "mini-objects"
+	ProfileDemo        = "demo"
 )
 
 // Kind says how a benchmark's columns are computed.
@@ -78,6 +81,9 @@ type ModelRow struct {
 	Variant  string // pattern subset of the pairs (dfv only)
 	Network  string // overrides the manifest's network (table9: vgg16)
 	Baseline string // the classical row this one improves on
+	// DVSource is a dfv row's vector source (runners.DVGaussian, runners.DVIsotropic for
+	// the control rows of RowsFor; "" = the DV bank).
+	DVSource string
 }
 
 func occlusionColumns() []string {
@@ -114,10 +120,10 @@ var registry = []*Benchmark{
 		Manifests: map[string]string{ProfileDemo: "demo"}, Columns: occlusionColumns(), Models: exclusive("ResNet18"),
 		Headline: [2]string{"ResNet18-Full", "avg_occ"}, Note: "reported against table2's paper numbers for shape only"},
 	{ID: "table2", Title: "Caltech-101, occlusion-exclusive training set", Kind: KindOcclusion,
-		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
+		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileMiniObjects: "fashion-mnist-objects", ProfileDemo: "demo"},
 		Columns:   occlusionColumns(), Models: exclusive("ResNet18"), Headline: [2]string{"ResNet18-Full", "avg_occ"}},
 	{ID: "table4", Title: "Caltech-101, occlusion-inclusive training set", Kind: KindOcclusion,
-		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileDemo: "demo"},
+		Manifests: map[string]string{ProfilePaper: "caltech101", ProfileMini: "fashion-mnist", ProfileMiniObjects: "fashion-mnist-objects", ProfileDemo: "demo"},
 		Columns:   occlusionColumns(), Models: inclusive("ResNet18", "iop", "full", "trn", "trn_c", "tst", []string{"F", "C", "C-Full", "F-Full"}),
 		Headline: [2]string{"ResNet18 C-Full", "avg_occ"}},
 	{ID: "fig6", Title: "Caltech-101 accuracy vs beta for several alpha (ResNet18-Full)", Kind: KindSweep,
@@ -218,7 +224,7 @@ func (b *Benchmark) Profiles() []string {
 	for p := range b.Manifests {
 		out = append(out, p)
 	}
-	rank := map[string]int{ProfilePaper: 0, ProfileMini: 1, ProfileDemo: 2}
+	rank := map[string]int{ProfilePaper: 0, ProfileMini: 1, ProfileMiniObjects: 2, ProfileDemo: 3}
 	sort.Slice(out, func(i, j int) bool { return rank[out[i]] < rank[out[j]] })
 	return out
 }

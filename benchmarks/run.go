@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/occbench/occbench/manifests"
@@ -37,7 +38,15 @@ type Options struct {
 	// Seeds is the number of replicates, independent trainings of every row (0 = the
 	// profile's default, Benchmark.DefaultSeeds). docs/seeds.md says what a seed changes.
 	Seeds int
-	Log   io.Writer
+	// Controls adds the DFV control rows (Gaussian DVs, isotropic noise; docs/premise.md)
+	// on the paper profile; the mini and demo profiles always have them.
+	Controls bool
+	// PremiseOnly trains the classical rows and measures, for each DFV row, only the premise
+	// diagnostics (docs/premise.md) on the initial model, without training it: a profile's
+	// settings can then be chosen on clean accuracy and premise metrics without seeing any
+	// DFV effect. The report holds the classical rows and the premise table.
+	PremiseOnly bool
+	Log         io.Writer
 	// Train runs one spec and returns its result; the orchestrator does not know the runner.
 	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
 	// Features exports DFVs for fig2 (nil when the runner cannot).
@@ -93,7 +102,9 @@ func pretrainSpec(m *manifests.Manifest, classes []string, shardDir string, seed
 
 // rowJobs returns the training runs of a benchmark's model rows (a sweep: every alpha x
 // beta of its DFV row), their specs seeded with seed.
-func rowJobs(b *Benchmark, profile string, m *manifests.Manifest, in synth.Inputs, classes []string, shardDir string, init runners.Init, seed uint64) ([]job, error) {
+// Each spec's head covers its training set's classes (plan); premiseOnly leaves DFV rows
+// untrained (Options.PremiseOnly).
+func rowJobs(b *Benchmark, profile string, m *manifests.Manifest, in synth.Inputs, plan *synth.Plan, classes []string, shardDir string, init runners.Init, seed uint64, premiseOnly bool) ([]job, error) {
 	testPats, err := subsetIDs(in.Pack, m, b.TestSubset)
 	if err != nil {
 		return nil, err
@@ -107,6 +118,9 @@ func rowJobs(b *Benchmark, profile string, m *manifests.Manifest, in synth.Input
 		spec.TrainSet = b.SetName(profile, row.Train)
 		spec.TestSet = b.SetName(profile, row.Test)
 		spec.Eval.Patterns = testPats
+		if err := setClasses(spec, plan); err != nil {
+			return nil, err
+		}
 		if b.Kind == KindAR {
 			// Real occlusion: the scenario splits are the columns; nothing is composited.
 			spec.Eval.Sets, spec.Eval.CleanOnly = b.EvalSets, true
@@ -117,7 +131,11 @@ func rowJobs(b *Benchmark, profile string, m *manifests.Manifest, in synth.Input
 		if profile == ProfilePaper {
 			spec.Init.Skip = []string{headOf(spec.Network.Arch)} // table9's VGG16 rows: classifier.6.
 		}
+		if row.Method == runners.MethodDFV && premiseOnly {
+			spec.Epochs, spec.Eval.CleanOnly = 0, true
+		}
 		if row.Method == runners.MethodDFV {
+			spec.DVSource = row.DVSource
 			spec.IopSet = b.SetName(profile, row.Iop)
 			if spec.IopPatterns, err = subsetIDs(in.Pack, m, row.Variant); err != nil {
 				return nil, err
@@ -168,6 +186,36 @@ func baseSpec(m *manifests.Manifest, classes []string, shardDir string, seed uin
 		}
 	}
 	return spec
+}
+
+// setClasses gives a spec's classifier one output per class of its training set (the
+// paper's head covers Itrn's classes), in label order, from the synth plan.
+func setClasses(spec *runners.RunSpec, plan *synth.Plan) error {
+	si := -1
+	for i, sp := range plan.Splits {
+		if sp.Name == spec.TrainSet {
+			si = i
+		}
+	}
+	if si < 0 {
+		return fmt.Errorf("%s: training set %q is not among the synthesized splits", spec.Name, spec.TrainSet)
+	}
+	have := map[int]bool{}
+	for _, j := range plan.Jobs {
+		if j.Split == si {
+			have[j.Label] = true
+		}
+	}
+	spec.Classes = spec.Classes[:0]
+	for l := range have {
+		spec.Classes = append(spec.Classes, l)
+	}
+	slices.Sort(spec.Classes)
+	if len(spec.Classes) < 2 {
+		return fmt.Errorf("%s: training set %q has %d classes, a classifier needs at least 2", spec.Name, spec.TrainSet, len(spec.Classes))
+	}
+	spec.Network.NumClasses = len(spec.Classes)
+	return nil
 }
 
 // neededSets lists the manifest sets a benchmark reads in a profile, in manifest order.

@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
 	"os"
@@ -56,8 +57,8 @@ func TestRunDemoPipelineAndCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := calls.Load(); got != 5 { // pretrain + 4 rows
-		t.Fatalf("%d training runs, want 5", got)
+	if got := calls.Load(); got != 7 { // pretrain + 4 rows + 2 control rows
+		t.Fatalf("%d training runs, want 7", got)
 	}
 	for _, f := range []string{"report.md", "report.html", "report.csv", "report.json"} {
 		if _, err := os.Stat(filepath.Join(out, "demo", "demo", f)); err != nil {
@@ -72,12 +73,61 @@ func TestRunDemoPipelineAndCache(t *testing.T) {
 	if !strings.Contains(string(md), "↑ 20.00") {
 		t.Fatalf("report lacks the measured improvement:\n%s", md)
 	}
-	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 5 {
+	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 7 {
 		t.Fatalf("a rerun trained again (%d calls, %v)", calls.Load(), err)
 	}
 	o.Force = map[string]bool{"model": true}
-	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 9 {
-		t.Fatalf("--force model: %d calls, want 9 (%v)", calls.Load(), err)
+	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 13 {
+		t.Fatalf("--force model: %d calls, want 13 (%v)", calls.Load(), err)
+	}
+}
+
+// TestControlRowsAndPremiseLabels checks the rows a demo run trains: the head covers the
+// training set's classes, the two control rows copy the Full row but for dv_source, and the
+// report labels every DFV comparison (the fake runner has no DV diagnostics, so each is
+// uninformative and says why).
+func TestControlRowsAndPremiseLabels(t *testing.T) {
+	b, _ := Get("demo")
+	specs := map[string]*runners.RunSpec{}
+	var calls atomic.Int32
+	fake := fakeTrain(t, &calls)
+	res, err := Run(context.Background(), b, Options{Out: t.TempDir(), Train: func(ctx context.Context, s *runners.RunSpec, dir string) (*runners.Result, error) {
+		specs[s.Name] = s
+		return fake(ctx, s, dir)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, g, iso := specs["ResNet18-Full"], specs["ResNet18-Full"+ControlGaussian], specs["ResNet18-Full"+ControlIsotropic]
+	if full == nil || g == nil || iso == nil {
+		t.Fatalf("trained %v, want the Full row and its two controls", specs)
+	}
+	if g.DVSource != runners.DVGaussian || iso.DVSource != runners.DVIsotropic || full.DVSource != "" {
+		t.Fatalf("dv_source: full %q, gaussian row %q, isotropic row %q", full.DVSource, g.DVSource, iso.DVSource)
+	}
+	for _, c := range []*runners.RunSpec{g, iso} {
+		cc := *c
+		cc.Name, cc.DVSource = full.Name, full.DVSource
+		if cc.Hash() != full.Hash() {
+			t.Errorf("%s differs from the Full row in more than dv_source", c.Name)
+		}
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 7}; len(full.Classes) != 8 || full.Network.NumClasses != 8 || fmt.Sprint(full.Classes) != fmt.Sprint(want) {
+		t.Errorf("head: classes %v, num_classes %d; want demo's trn_x classes %v", full.Classes, full.Network.NumClasses, want)
+	}
+	if pre := specs["pretrain"]; pre == nil || pre.Network.NumClasses != 10 {
+		t.Errorf("pretraining head: %+v, want the pool's 10 classes", pre)
+	}
+	if len(full.Init.Skip) != 1 || full.Init.Skip[0] != "fc." {
+		t.Errorf("fine-tuning init %+v: the pretrained head must not be imported", full.Init)
+	}
+	if len(res.Report.Premise) != 5 {
+		t.Fatalf("%d premise rows, want 5 (3 DFV rows, 2 controls)", len(res.Report.Premise))
+	}
+	for _, p := range res.Report.Premise {
+		if p.Label != "uninformative" || !strings.Contains(p.Reason, "no DV diagnostics") || math.Abs(p.Gap-50) > 1e-9 {
+			t.Errorf("premise %+v: want uninformative, no DV diagnostics, gap 50", p)
+		}
 	}
 }
 

@@ -42,6 +42,7 @@ type pipeline struct {
 	wanted int      // replicates asked for (more than len(seeds) for kinds that run one)
 
 	in       synth.Inputs // synth
+	plan     *synth.Plan
 	lock     *shards.Lock
 	shardDir string
 	init     runners.Init // pretrain: the initial weights of every row
@@ -98,6 +99,11 @@ func newPipeline(b *Benchmark, o Options) (*pipeline, error) {
 		}
 	}
 	p.cache = &StageCache{Root: o.Cache, Force: o.Force, Log: p.logf}
+	// The rows of this run: the benchmark's, plus the control rows (docs/premise.md).
+	withRows := *b
+	withRows.Models = b.RowsFor(o.Controls || o.Profile != ProfilePaper)
+	b = &withRows
+	p.b = b
 	if o.Manifest != "" {
 		ref = o.Manifest
 	}
@@ -133,11 +139,11 @@ func (p *pipeline) synth(ctx context.Context) error {
 		return err
 	}
 	sopt := synth.Options{Sets: neededSets(p.b, p.m, p.o.Profile), Workers: p.o.Workers, Version: "occbench", Variant: p.b.SynthVariant}
-	_, lock, err := synth.Prepare(in, &sopt)
+	plan, lock, err := synth.Prepare(in, &sopt)
 	if err != nil {
 		return err
 	}
-	p.in, p.lock = in, lock
+	p.in, p.plan, p.lock = in, plan, lock
 	p.shardDir, err = p.cache.DoResumable(StageSynth, lock.PlanID[:20], func(dir string) error {
 		sopt.Out, sopt.Resume = dir, true // an interrupted synth keeps its complete shards
 		_, err := synth.Run(ctx, in, sopt)
@@ -155,6 +161,9 @@ func (p *pipeline) pretrain(ctx context.Context) error {
 		p.init = runners.Init{Kind: runners.InitSafetensors, Path: p.o.Weights} // Skip: each row's head (rowJobs)
 	case p.m.Hyper.Pretrained == "pool":
 		spec := pretrainSpec(p.m, p.lock.Classes, p.shardDir, p.seeds[0])
+		if err := setClasses(spec, p.plan); err != nil {
+			return err
+		}
 		key, err := Key(p.lock.PlanID, spec.Hash())
 		if err != nil {
 			return err
@@ -166,9 +175,9 @@ func (p *pipeline) pretrain(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// The pool and the fine-tuning sets share one label space, so the pretrained
-		// classifier is kept (the paper replaces it because ImageNet has other classes).
-		p.init = runners.Init{Kind: runners.InitCheckpoint, Path: filepath.Join(dir, "model.safetensors")}
+		// The fine-tuned classifier is new and covers Itrn's classes (rowJobs), as the
+		// paper's: the pretrained head, over the pool's classes, is not imported.
+		p.init = runners.Init{Kind: runners.InitCheckpoint, Path: filepath.Join(dir, "model.safetensors"), Skip: []string{headOf(p.m.Hyper.Network)}}
 	}
 	return nil
 }
@@ -176,7 +185,7 @@ func (p *pipeline) pretrain(ctx context.Context) error {
 // train trains (and, inside the runner, evaluates) every job once per seed, each in its own
 // cached model folder.
 func (p *pipeline) train(ctx context.Context) error {
-	jobs, err := rowJobs(p.b, p.o.Profile, p.m, p.in, p.lock.Classes, p.shardDir, p.init, p.seeds[0])
+	jobs, err := rowJobs(p.b, p.o.Profile, p.m, p.in, p.plan, p.lock.Classes, p.shardDir, p.init, p.seeds[0], p.o.PremiseOnly)
 	if err != nil {
 		return err
 	}
@@ -260,8 +269,21 @@ func (p *pipeline) buildKind() (*reports.Report, []reports.Figure, error) {
 	case KindTSNE:
 		return tsneReport(p.b, p.o.Profile, p.m, p.shardDir, filepath.Join(p.dirs[0][0], "model.safetensors"), p.jobs[0].spec, p.o.Features)
 	}
-	rep, err := buildReport(p.b, p.o.Profile, p.m, p.seeds, p.results)
-	return rep, nil, err
+	rb, rres := p.b, p.results
+	if p.o.PremiseOnly {
+		rb, rres = classicalOnly(p.b, p.results)
+	}
+	rep, err := buildReport(rb, p.o.Profile, p.m, p.seeds, rres)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The premise labels (docs/premise.md) of the first replicate: every replicate starts
+	// from the same pretrained network, so its DV diagnostics are the same.
+	rep.Premise = premiseOf(p.b.Models, p.results[0])
+	if p.o.PremiseOnly {
+		rep.Notes = append(rep.Notes, "Premise only: the DFV rows were not trained; their premise diagnostics come from the initial model (docs/premise.md).")
+	}
+	return rep, nil, nil
 }
 
 // jobName is a job's name in logs and errors, with the replicate when there are several.

@@ -100,6 +100,9 @@ func (r *Report) sections() []section {
 	if len(gains.Rows) > 0 {
 		out = append(out, gains)
 	}
+	if len(r.Premise) > 0 {
+		out = append(out, r.premiseSection())
+	}
 	return out
 }
 

@@ -24,6 +24,8 @@ type Report struct {
 	Rows       []Row      `json:"rows"`
 	Notes      []string   `json:"notes,omitempty"`
 	Provenance Provenance `json:"provenance"`
+	// Premise labels each DFV comparison informative or not (premise.go, docs/premise.md).
+	Premise []Premise `json:"premise,omitempty"`
 }
 
 // Row is one model (or a literature reference, which has no measured values).

@@ -1,0 +1,44 @@
+package benchmarks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/occbench/occbench/runners"
+)
+
+// TestPremiseLabels checks the rule of docs/premise.md at and around its thresholds.
+func TestPremiseLabels(t *testing.T) {
+	rows := []ModelRow{
+		{Model: "C", Method: runners.MethodClassical},
+		{Model: "C-Full", Method: runners.MethodDFV, Baseline: "C"},
+	}
+	result := func(clean, occ int, pr *runners.Premise) *runners.Result {
+		r := &runners.Result{Clean: runners.Count{Correct: clean, Total: 100}, Premise: pr}
+		for id, pos := range []string{"center", "random"} {
+			r.Patterns = append(r.Patterns, runners.PatternCount{ID: id, Ratio: 0.2, Position: pos, Count: runners.Count{Correct: occ, Total: 100}})
+		}
+		return r
+	}
+	for _, c := range []struct {
+		clean, occ int
+		r2         float64
+		label, why string
+	}{
+		{90, 65, 0.4, "informative", ""},
+		{90, 66, 0.9, "uninformative", "occlusion gap 24.0 < 25"},
+		{90, 40, 0.39, "uninformative", "DV-transfer R² 0.39 < 0.4"},
+	} {
+		ps := premiseOf(rows, []*runners.Result{result(c.clean, c.occ, nil), result(0, 0, &runners.Premise{R2: c.r2})})
+		if len(ps) != 1 {
+			t.Fatalf("%d premise rows, want 1", len(ps))
+		}
+		p := ps[0]
+		if p.Label != c.label || !strings.Contains(p.Reason, c.why) || (c.why == "") != (p.Reason == "") {
+			t.Errorf("gap %d, R² %v: %s (%s), want %s (%s)", c.clean-c.occ, c.r2, p.Label, p.Reason, c.label, c.why)
+		}
+		if p.GapByColumn["occ20_center"] != float64(c.clean-c.occ) {
+			t.Errorf("gap by column %v", p.GapByColumn)
+		}
+	}
+}
