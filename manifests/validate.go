@@ -9,7 +9,7 @@ import (
 )
 
 // Layouts are the source readers a manifest may name.
-var Layouts = []string{"caltech101", "ilsvrc2012", "oxford102", "cub200", "ar", "fashion-mnist", "builtin", "builtin-ar"}
+var Layouts = []string{"caltech101", "ilsvrc2012", "oxford102", "cub200", "ar", "fashion-mnist", "fashion-mnist-objects", "builtin", "builtin-ar"}
 
 // Roles of a set.
 var Roles = []string{"train", "test", "pairs", "classes"}
@@ -112,8 +112,12 @@ func (m *Manifest) validate() *Error {
 			case b.Size < BuiltinMinSize || b.Size > BuiltinMaxSize:
 				return bad("source.builtin.size", "%d must be in %d..%d", b.Size, BuiltinMinSize, BuiltinMaxSize)
 			}
+		case "fashion-mnist-objects":
+			if b.Classes < 2 || b.Classes > 10 || b.PerClass < 1 || b.Size != 0 || b.Subjects != 0 {
+				return bad("source.builtin", "needs classes in 2..10 (object classes) and per_class >= 1 (size and subjects are for the procedural layouts)")
+			}
 		default:
-			return bad("source.builtin", "only allowed with layout builtin or builtin-ar")
+			return bad("source.builtin", "only allowed with layout builtin, builtin-ar or fashion-mnist-objects")
 		}
 	}
 	if err := m.validatePrep(); err != nil {

@@ -120,7 +120,7 @@ var ErrUnknownLayout = errors.New("unknown layout")
 
 // Layouts returns the layout names Open accepts, sorted.
 func Layouts() []string {
-	l := []string{LayoutCaltech101, LayoutILSVRC2012, LayoutOxford102, LayoutCUB200, LayoutAR, LayoutFashionMNIST, LayoutBuiltin, LayoutBuiltinAR}
+	l := []string{LayoutCaltech101, LayoutILSVRC2012, LayoutOxford102, LayoutCUB200, LayoutAR, LayoutFashionMNIST, LayoutFashionMNISTObjects, LayoutBuiltin, LayoutBuiltinAR}
 	sort.Strings(l)
 	return l
 }
@@ -128,7 +128,7 @@ func Layouts() []string {
 // Open opens the dataset at root in the given layout. Root may be "" for fashion-mnist
 // (the Debian copy, else the download cache) and is ignored for builtin and builtin-ar.
 func Open(layout, root string, opt Options) (Source, error) {
-	if layout != LayoutBuiltin && layout != LayoutBuiltinAR && layout != LayoutFashionMNIST && root == "" {
+	if layout != LayoutBuiltin && layout != LayoutBuiltinAR && layout != LayoutFashionMNIST && layout != LayoutFashionMNISTObjects && root == "" {
 		return nil, fmt.Errorf("%s: no root folder given", layout)
 	}
 	switch layout {
@@ -144,6 +144,8 @@ func Open(layout, root string, opt Options) (Source, error) {
 		return openAR(root, opt)
 	case LayoutFashionMNIST:
 		return openFashionMNIST(root, opt)
+	case LayoutFashionMNISTObjects:
+		return openFashionObjects(root, opt)
 	case LayoutBuiltin:
 		return newBuiltin(opt.Builtin)
 	case LayoutBuiltinAR:
