@@ -117,3 +117,36 @@ func classicalOnly(b *Benchmark, results [][]*runners.Result) (*Benchmark, [][]*
 	}
 	return &c, rs
 }
+
+// onlyRows keeps the named rows, in their order; an unknown name, or a kept row whose
+// baseline is not kept, is an error.
+func onlyRows(rows []ModelRow, only []string) ([]ModelRow, error) {
+	want := map[string]bool{}
+	for _, n := range only {
+		want[n] = true
+	}
+	var out []ModelRow
+	for _, r := range rows {
+		if want[r.Model] {
+			out = append(out, r)
+			delete(want, r.Model)
+		}
+	}
+	for n := range want {
+		var have []string
+		for _, r := range rows {
+			have = append(have, r.Model)
+		}
+		return nil, fmt.Errorf("no row %q (rows: %s)", n, strings.Join(have, ", "))
+	}
+	kept := map[string]bool{}
+	for _, r := range out {
+		kept[r.Model] = true
+	}
+	for _, r := range out {
+		if r.Baseline != "" && !kept[r.Baseline] {
+			return nil, fmt.Errorf("row %q is compared with %q, which is not among the rows kept", r.Model, r.Baseline)
+		}
+	}
+	return out, nil
+}

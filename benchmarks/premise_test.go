@@ -42,3 +42,18 @@ func TestPremiseLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyRows(t *testing.T) {
+	b, _ := Get("table2")
+	rows := b.RowsFor(true)
+	got, err := onlyRows(rows, []string{"ResNet18-Full" + ControlGaussian, "ResNet18"})
+	if err != nil || len(got) != 2 || got[0].Model != "ResNet18" || got[1].DVSource != runners.DVGaussian {
+		t.Fatalf("onlyRows = %+v, %v", got, err)
+	}
+	if _, err := onlyRows(rows, []string{"ResNet18-Full"}); err == nil || !strings.Contains(err.Error(), "not among the rows kept") {
+		t.Errorf("a row without its baseline: %v", err)
+	}
+	if _, err := onlyRows(rows, []string{"ResNet99"}); err == nil || !strings.Contains(err.Error(), "ResNet18-10C") {
+		t.Errorf("an unknown row: %v", err)
+	}
+}

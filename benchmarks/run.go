@@ -46,7 +46,10 @@ type Options struct {
 	// settings can then be chosen on clean accuracy and premise metrics without seeing any
 	// DFV effect. The report holds the classical rows and the premise table.
 	PremiseOnly bool
-	Log         io.Writer
+	// Only trains and reports just these rows (by model name, control rows included); the
+	// rows they are compared with must be among them. Empty: every row.
+	Only []string
+	Log  io.Writer
 	// Train runs one spec and returns its result; the orchestrator does not know the runner.
 	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
 	// Features exports DFVs for fig2 (nil when the runner cannot).

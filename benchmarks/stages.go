@@ -102,6 +102,13 @@ func newPipeline(b *Benchmark, o Options) (*pipeline, error) {
 	// The rows of this run: the benchmark's, plus the control rows (docs/premise.md).
 	withRows := *b
 	withRows.Models = b.RowsFor(o.Controls || o.Profile != ProfilePaper)
+	if len(o.Only) > 0 {
+		rows, err := onlyRows(withRows.Models, o.Only)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --rows: %w", b.ID, err)
+		}
+		withRows.Models = rows
+	}
 	b = &withRows
 	p.b = b
 	if o.Manifest != "" {

@@ -140,6 +140,7 @@ those of a run with fewer. "bench list" shows each profile's default.`,
 	f.Uint64Var(&o.Seed, "seed", 0, "base training seed (default: the manifest's); the first replicate trains with it, the others derive from it")
 	f.IntVar(&o.Seeds, "seeds", 0, "replicates: train every row N times with different seeds, same test images and patterns (default: the profile's, see bench list; docs/seeds.md)")
 	f.BoolVar(&o.PremiseOnly, "premise-only", false, "train only the classical rows and measure the DFV rows' premise diagnostics on the initial model, without training them (choose a profile's settings without seeing any DFV effect; docs/premise.md)")
+	f.StringSliceVar(&o.Only, "rows", nil, "train and report only these rows (model names as in the report, comma-separated; each row's baseline must be kept)")
 	f.BoolVar(&o.Controls, "controls", false, "paper profile: also train the DFV control rows (Gaussian DVs, isotropic noise; docs/premise.md); mini and demo always do")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no stage log on stderr")
 	f.StringVar(&torchOpts.Python, "python", "python3", "torch runner: Python interpreter with PyTorch")
