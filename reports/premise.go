@@ -24,7 +24,7 @@ type Premise struct {
 }
 
 func (r *Report) premiseSection() section {
-	s := section{Title: "Premise of DFV (docs/premise.md)", Header: []string{"model", "over", "label", "occlusion gap", "DV-transfer R²", "own-mean R²", "cosine within / across", "|DV| / |DFV|", "reason"}}
+	s := section{Title: "Premise of DFV (docs/premise.md)", Header: []string{"model", "over", "label", "occlusion gap", "DV-transfer R²", "own-mean R²", "cosine within / across", "norm DV / DFV", "reason"}}
 	for _, p := range r.Premise {
 		row := []string{p.Model, p.Baseline, p.Label, fmt.Sprintf("%.2f", p.Gap)}
 		if p.HasDV {
