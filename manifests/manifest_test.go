@@ -9,7 +9,7 @@ import (
 )
 
 func TestEmbeddedManifestsValidate(t *testing.T) {
-	want := []string{"ar", "caltech101", "cub200", "demo", "demo-ar", "demo-objects", "fashion-mnist", "ilsvrc2012", "oxford102"}
+	want := []string{"ar", "caltech101", "cub200", "demo", "demo-ar", "demo-objects", "fashion-mnist", "fashion-mnist-objects", "ilsvrc2012", "oxford102"}
 	if got := strings.Join(Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("embedded manifests = %s, want %s", got, strings.Join(want, ","))
 	}
