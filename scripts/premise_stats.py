@@ -2,13 +2,14 @@
 """Paired effects of the premise-positive miniature (docs/premise.md, "Pre-registration").
 
 A stop-gap until `bench compare`/the verdict code pools seeds: reads the per-image hits of
-each row's result.json (result version 2) from one `bench run --out DIR` per seed, and prints,
+each row's result.json (result version 2) from the model cache of `bench run --out DIR`
+(one folder per run, any number of seeds in each; results grouped by spec seed), and prints,
 for each DFV-type row against classical (and the controls against DFV-Full), the paired
 difference in average occluded and clean accuracy: per seed with a paired bootstrap over test
 images (2,000 resamples, 95% percentile interval), pooled as the mean of the seed effects with
 a t interval over seeds, and the verdict rule of the pre-registration.
 
-usage: premise_stats.py OUT_SEED_A OUT_SEED_B ...
+usage: premise_stats.py OUT [OUT ...]
 """
 import base64
 import glob
@@ -28,17 +29,23 @@ def hits(s, n):
     return [(b[i // 8] >> (i % 8)) & 1 for i in range(n)]
 
 
-def load(out):
-    rows = {}
-    for f in glob.glob(os.path.join(out, ".cache", "model", "*", "result.json")):
-        r = json.load(open(f))
+def load(outs):
+    by_seed = {}
+    for out in outs:
+        for f in glob.glob(os.path.join(out, ".cache", "model", "*", "result.json")):
+            add(by_seed, json.load(open(f)))
+    return [by_seed[k] for k in sorted(by_seed)]
+
+
+def add(by_seed, r):
+    if r["patterns"] and r["clean"].get("hits"):
+        rows = by_seed.setdefault(r["spec"]["seed"], {})
         name = r["spec"]["name"]
         n = r["clean"]["total"]
         clean = hits(r["clean"]["hits"], n)
         pats = [hits(p["hits"], p["total"]) for p in r["patterns"]]
         occ = [sum(p[i] for p in pats) / len(pats) for i in range(n)]
         rows[name] = {"clean": clean, "occ": occ, "premise": r.get("premise"), "seed": r["spec"]["seed"]}
-    return rows
 
 
 def boot(d, reps=2000, seed=1):
@@ -49,7 +56,7 @@ def boot(d, reps=2000, seed=1):
 
 
 def main(outs):
-    seeds = [load(o) for o in outs]
+    seeds = load(outs)
     names = sorted(seeds[0])
     base = next(n for n in names if "-" not in n and "(" not in n)
     comps = [(n, base) for n in names if n != base]
