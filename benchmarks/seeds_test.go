@@ -87,8 +87,9 @@ func TestRunSeeds(t *testing.T) {
 	if fmt.Sprint(p.seeds) != fmt.Sprint(want) {
 		t.Fatalf("seeds %v, want %v", p.seeds, want)
 	}
-	if len(rec.specs) != 1+3*4 || rec.specs[0].Name != "pretrain" || rec.specs[0].Seed != m.Seed {
-		t.Fatalf("%d runs (want one pretraining with the base seed, then 3 x 4 rows); first %s seed %d", len(rec.specs), rec.specs[0].Name, rec.specs[0].Seed)
+	// demo: 4 rows of the paper's Table 2 + the Full row's 2 control rows (docs/premise.md)
+	if len(rec.specs) != 1+3*6 || rec.specs[0].Name != "pretrain" || rec.specs[0].Seed != m.Seed {
+		t.Fatalf("%d runs (want one pretraining with the base seed, then 3 x 6 rows); first %s seed %d", len(rec.specs), rec.specs[0].Name, rec.specs[0].Seed)
 	}
 	// Every replicate of a row is the same spec but for its seed.
 	bySeedless := map[string]map[uint64]bool{}
@@ -101,8 +102,8 @@ func TestRunSeeds(t *testing.T) {
 		}
 		bySeedless[h][s.Seed] = true
 	}
-	if len(bySeedless) != 4 {
-		t.Fatalf("%d distinct specs apart from the seed, want the 4 rows", len(bySeedless))
+	if len(bySeedless) != 6 {
+		t.Fatalf("%d distinct specs apart from the seed, want the 6 rows", len(bySeedless))
 	}
 	for h, seeds := range bySeedless {
 		for _, s := range want {
@@ -124,14 +125,14 @@ func TestRunSeeds(t *testing.T) {
 		t.Errorf("the report does not say which seeds it ran:\n%s", notes)
 	}
 
-	// Five seeds reuse the three cached replicates and the pretraining: 2 x 4 new runs.
+	// Five seeds reuse the three cached replicates and the pretraining: 2 x 6 new runs.
 	before := len(rec.specs)
 	o.Seeds = 5
 	if _, err := Run(context.Background(), b, o); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(rec.specs) - before; got != 8 {
-		t.Errorf("--seeds 5 after --seeds 3 trained %d models, want 8", got)
+	if got := len(rec.specs) - before; got != 12 {
+		t.Errorf("--seeds 5 after --seeds 3 trained %d models, want 12", got)
 	}
 	// --seed moves the base: a new pretraining and new replicates, the first with that seed.
 	before = len(rec.specs)
@@ -139,7 +140,7 @@ func TestRunSeeds(t *testing.T) {
 	if _, err := Run(context.Background(), b, o); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.specs[before:]; len(got) != 9 || got[0].Seed != 99 || got[1].Seed != 99 || got[5].Seed != ReplicateSeeds(99, 2)[1] {
+	if got := rec.specs[before:]; len(got) != 13 || got[0].Seed != 99 || got[1].Seed != 99 || got[7].Seed != ReplicateSeeds(99, 2)[1] {
 		t.Errorf("--seed 99 --seeds 2: %d runs", len(got))
 	}
 	o.Seeds = -1
