@@ -1,7 +1,9 @@
 package benchmarks
 
 import (
+	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/occbench/occbench/runners"
@@ -55,5 +57,29 @@ func TestOnlyRows(t *testing.T) {
 	}
 	if _, err := onlyRows(rows, []string{"ResNet99"}); err == nil || !strings.Contains(err.Error(), "ResNet18-10C") {
 		t.Errorf("an unknown row: %v", err)
+	}
+}
+
+// TestPremiseOnly checks that --premise-only trains no DFV row (epochs 0, clean only) and
+// reports the classical rows with every DFV row's premise label.
+func TestPremiseOnly(t *testing.T) {
+	b, _ := Get("demo")
+	var calls atomic.Int32
+	fake := fakeTrain(t, &calls)
+	res, err := Run(context.Background(), b, Options{Out: t.TempDir(), Seeds: 1, PremiseOnly: true,
+		Train: func(ctx context.Context, s *runners.RunSpec, dir string) (*runners.Result, error) {
+			if s.Method == runners.MethodDFV && (s.Epochs != 0 || !s.Eval.CleanOnly) {
+				t.Errorf("%s: a DFV row is trained (%d epochs) in premise-only mode", s.Name, s.Epochs)
+			}
+			return fake(ctx, s, dir)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Report.Rows) != 1 || res.Report.Rows[0].Model != "ResNet18" || len(res.Report.Premise) != 5 {
+		t.Fatalf("%d rows (want the classical one), %d premise rows (want 5)", len(res.Report.Rows), len(res.Report.Premise))
+	}
+	if notes := strings.Join(res.Report.Notes, " "); !strings.Contains(notes, "Premise only") {
+		t.Errorf("the report does not say the DFV rows were not trained: %s", notes)
 	}
 }
