@@ -183,6 +183,9 @@ func TestRunInterruptedInBackground(t *testing.T) {
 	if code := exitStatus(t, cmd, 30*time.Second, stderr); code != 130 {
 		t.Fatalf("exit status %d after SIGINT, want 130:\n%s", code, stderr)
 	}
+	if !strings.Contains(stderr.String(), "run the same command again") {
+		t.Errorf("no hint to rerun:\n%s", stderr)
+	}
 	tmps, _ := filepath.Glob(filepath.Join(out, ".cache", "*", ".*.tmp-*"))
 	if len(tmps) > 0 {
 		t.Errorf("left %v", tmps)

@@ -90,7 +90,13 @@ re-renders the report. --force STAGE (synth, pretrain, model, all) redoes a stag
 --seeds N trains every model row N times (replicates) with seeds derived from --seed; the
 test images and the occlusion patterns are the same for all of them, so the cells stay
 paired. Each replicate's models are cached on their own, and a run with more seeds reuses
-those of a run with fewer. "bench list" shows each profile's default.`,
+those of a run with fewer. "bench list" shows each profile's default.
+
+Ctrl-C or SIGTERM (also for a bench run started in the background with &) stops the run with
+exit status 130 or 143; the stage that was running leaves no .tmp-* folder, except the synth
+stage, which keeps its complete shards and resumes on the next run. Work folders that a killed
+run left are removed when the next run of their stage starts. Two runs needing the same stage
+at once: the second fails with "folder busy (pid N)".`,
 		Example: "  bench run demo\n  bench run demo --seeds 5\n  bench run table2 --profile mini\n  bench run table6 --profile paper --root /data/imagenet --weights resnet50.safetensors --runner torch",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -119,6 +125,9 @@ those of a run with fewer. "bench list" shows each profile's default.`,
 			ctx, finish := interruptible(cmd.Context())
 			out, err := benchmarks.Run(ctx, b, o)
 			if err := finish(err); err != nil {
+				if interrupted(err) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "bench: run interrupted; run the same command again: finished stages are cached and the synth stage resumes:\n  %s\n", commandLine(cmd, args))
+				}
 				return err
 			}
 			if err := out.Report.WriteMarkdown(cmd.OutOrStdout()); err != nil {
