@@ -36,7 +36,7 @@ const MaxPixels = 50_000_000
 // ReadFile reads a whole input file of the given kind: a regular file (symbolic links
 // followed) of at most kind.Limit bytes. Errors name the file and say what is wrong in one
 // line: "x.mat: file does not exist", "/dev/zero: not a regular file (a device)",
-// "big.yaml: 35 MB, more than the 1 MiB a manifest may have".
+// "big.yaml: 36700160 bytes, more than the 1 MiB a manifest may have".
 func ReadFile(path string, kind Kind) ([]byte, error) {
 	// Stat before Open: opening a named pipe for reading blocks until a writer comes.
 	st, err := os.Stat(path)
