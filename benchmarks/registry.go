@@ -186,8 +186,8 @@ var registry = []*Benchmark{
 var arScenarios = []string{"sunglasses_neutral", "sunglasses_all", "scarf_neutral", "scarf_all",
 	"sunglasses_neutral_90", "sunglasses_all_90", "scarf_neutral_90", "scarf_all_90"}
 
-// ilsvrcSeeds: ILSVRC's paper-profile rows fine-tune on 1.28 million images (hours per row
-// on a GPU), so a paper run trains one seed unless --seeds asks for more.
+// ilsvrcSeeds: ILSVRC's paper-profile rows fine-tune on the training images of 900 classes
+// (over a million), so a paper run trains one seed unless more are asked for.
 var ilsvrcSeeds = map[string]int{ProfilePaper: 1}
 
 // inclusiveSmall maps ILSVRC's inclusive sets to the small manifests' inclusive sets.

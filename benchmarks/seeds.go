@@ -21,9 +21,10 @@ import (
 // fixed file) runs once, with the base seed, and every replicate fine-tunes from it.
 
 // Default replicates per profile. The paper profile's tables on small datasets (Caltech-101,
-// AR, Oxford 102, CUB) fine-tune in minutes on a GPU; ILSVRC's (tables 6 to 9) take hours
-// per row and default to one (their Seeds field). mini and demo run on a 2-core CPU in CI:
-// docs/seeds.md has the measured time of each CI run per seed.
+// AR, Oxford 102, CUB: at most about 12,000 images each) cost a fraction of ILSVRC's;
+// ILSVRC's (tables 6 to 9: over a million training images) default to one (their Seeds
+// field). mini and demo run on a 2-core CPU in CI: docs/seeds.md has the measured time of
+// each CI run per seed.
 var defaultSeeds = map[string]int{ProfilePaper: 3, ProfileMini: 3, ProfileDemo: 3}
 
 // DefaultSeeds is the number of replicates a run of the profile trains when the caller asks
