@@ -11,7 +11,7 @@ import (
 // Seeds: a run trains every model row once per replicate (docs/seeds.md). A replicate's seed
 // is the spec's seed, so it changes exactly what a run spec's seed changes in both runners:
 // the random initialization of every tensor not loaded from the initial weights (all of
-// them for a random init, a skipped classifier head on the paper profile), the order of the
+// them for a random init, the new classifier head of a fine-tuned row), the order of the
 // training images each epoch, the augmentation draws and the DV draws of DFV training. It
 // changes nothing that synth makes from the manifest seed: the class splits, the images of
 // each set and the pattern table (random positions included) are the same for every
