@@ -99,17 +99,10 @@ func newPipeline(b *Benchmark, o Options) (*pipeline, error) {
 		}
 	}
 	p.cache = &StageCache{Root: o.Cache, Force: o.Force, Log: p.logf}
-	// The rows of this run: the benchmark's, plus the control rows (docs/premise.md).
-	withRows := *b
-	withRows.Models = b.RowsFor(o.Controls || o.Profile != ProfilePaper)
-	if len(o.Only) > 0 {
-		rows, err := onlyRows(withRows.Models, o.Only)
-		if err != nil {
-			return nil, fmt.Errorf("%s: --rows: %w", b.ID, err)
-		}
-		withRows.Models = rows
+	b, err := runRows(b, o)
+	if err != nil {
+		return nil, err
 	}
-	b = &withRows
 	p.b = b
 	if o.Manifest != "" {
 		ref = o.Manifest
@@ -136,6 +129,21 @@ func newPipeline(b *Benchmark, o Options) (*pipeline, error) {
 	p.seeds = ReplicateSeeds(base, b.seedsRun(p.wanted))
 	p.o, p.m = o, m
 	return p, nil
+}
+
+// runRows returns the benchmark with the rows of this run: its own plus the control rows
+// (docs/premise.md), narrowed to Options.Only.
+func runRows(b *Benchmark, o Options) (*Benchmark, error) {
+	withRows := *b
+	withRows.Models = b.RowsFor(o.Controls || o.Profile != ProfilePaper)
+	if len(o.Only) > 0 {
+		rows, err := onlyRows(withRows.Models, o.Only)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --rows: %w", b.ID, err)
+		}
+		withRows.Models = rows
+	}
+	return &withRows, nil
 }
 
 // synth writes the shards every row reads (clean images; Iop pairs and test occlusion are
