@@ -293,3 +293,36 @@ func TestVerifyChecksPack(t *testing.T) {
 		t.Error("an extra pack file went unnoticed")
 	}
 }
+
+// Issue 11, hole 11: parts of one plan (--shard i/N) still run at once into one folder (the
+// documented scale-out); the same part twice, or a whole run beside a part, is refused.
+func TestPartsShareTheFolder(t *testing.T) {
+	in := mustDemo(t)
+	whole := t.TempDir()
+	run(t, in, Options{Out: whole, Workers: 1, Occluded: true, RowsPerShard: 60})
+	shared := t.TempDir()
+	// Hold part 1/3's lock and the folder's shared lock as a live part run does.
+	sh, err := dirlock.AcquireShared(filepath.Join(shared, shards.WriterLockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := dirlock.Acquire(filepath.Join(shared, shards.WriterLockFile) + ".part-1-of-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 2} {
+		run(t, in, Options{Out: shared, Workers: 1, Occluded: true, RowsPerShard: 60, Shard: i, NumShards: 3})
+	}
+	if _, err := Run(context.Background(), in, Options{Out: shared, Workers: 1, Occluded: true, RowsPerShard: 60, Shard: 1, NumShards: 3}); !errors.Is(err, dirlock.ErrBusy) {
+		t.Errorf("the same part twice: %v", err)
+	}
+	if _, err := Run(context.Background(), in, Options{Out: shared, Workers: 1, Occluded: true, RowsPerShard: 60}); !errors.Is(err, dirlock.ErrBusy) {
+		t.Errorf("a whole run beside a part: %v", err)
+	}
+	p1.Release()
+	sh.Release()
+	run(t, in, Options{Out: shared, Workers: 1, Occluded: true, RowsPerShard: 60, Shard: 1, NumShards: 3})
+	run(t, in, Options{Out: shared, Workers: 1, Occluded: true, RowsPerShard: 60, Resume: true})
+	os.Remove(filepath.Join(shared, shards.WriterLockFile) + ".part-1-of-3") // held above by this test
+	sameTree(t, whole, shared)
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -258,13 +259,16 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 	if err := checkShardSet(out, opt.Force); err != nil {
 		return nil, err
 	}
-	held, err := dirlock.Acquire(filepath.Join(out, shards.WriterLockFile))
+	release, err := lockOutput(out, opt.Shard, opt.NumShards)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", out, err)
+		return nil, err
 	}
-	defer held.Release()
+	defer release()
 	if err := claimOutput(out, lock, opt.Force); err != nil {
 		return nil, err
+	}
+	if opt.NumShards <= 1 { // alone in the folder: every temporary file is a killed run's
+		removeTemps(out)
 	}
 	if err := writeStatic(out, in, lock); err != nil {
 		return nil, err
@@ -288,6 +292,41 @@ func Run(ctx context.Context, in Inputs, opt Options) (*Summary, error) {
 	}
 	sum.PeakRSSBytes = PeakRSS()
 	return sum, nil
+}
+
+// lockOutput takes the writer's lock of out: exclusive for a whole run; for part i of N
+// (parts of one plan run at once into one folder, by design), the folder's lock shared plus
+// the part's own lock exclusive, so that only the same part, or a whole run, is refused.
+func lockOutput(out string, part, parts int) (release func(), err error) {
+	main := filepath.Join(out, shards.WriterLockFile)
+	if parts <= 1 {
+		l, err := dirlock.Acquire(main)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", out, err)
+		}
+		return func() { l.Release() }, nil
+	}
+	sh, err := dirlock.AcquireShared(main)
+	if err != nil {
+		return nil, fmt.Errorf("%s: a whole run is writing it: %w", out, err)
+	}
+	l, err := dirlock.Acquire(fmt.Sprintf("%s.part-%d-of-%d", main, part, parts))
+	if err != nil {
+		sh.Release()
+		return nil, fmt.Errorf("%s: part %d/%d: %w", out, part, parts, err)
+	}
+	return func() { l.ReleaseRemove(); sh.Release() }, nil
+}
+
+// removeTemps removes the temporary files (.NAME.tmp-*, atomicfile and the shard writers)
+// that a killed run left anywhere in out.
+func removeTemps(out string) {
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".") && strings.Contains(d.Name(), ".tmp-") {
+			os.Remove(p)
+		}
+		return nil
+	})
 }
 
 // finished reports whether out already holds this plan, complete: its lock names the plan
