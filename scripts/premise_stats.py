@@ -57,7 +57,8 @@ def boot(d, reps=2000, seed=1):
 
 def main(outs):
     seeds = load(outs)
-    names = sorted(seeds[0])
+    names = sorted(max(seeds, key=len))
+    seeds = [s for s in seeds if set(s) == set(names)]  # complete replicates only
     base = next(n for n in names if "-" not in n and "(" not in n)
     comps = [(n, base) for n in names if n != base]
     full = base + "-Full"
