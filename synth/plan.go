@@ -102,21 +102,6 @@ func subsetOf(m *manifests.Manifest, set *splits.SetList, variant string) (strin
 	return name, nil
 }
 
-func selectPatterns(m *manifests.Manifest, table *patterns.Table, subset string) ([]int, error) {
-	sub := m.SubsetByName(subset)
-	if sub == nil && subset != "full" {
-		return nil, fmt.Errorf("no pattern subset %q in manifest %s", subset, m.Name)
-	}
-	var ids []int
-	for _, p := range table.Select(sub) {
-		ids = append(ids, p.ID)
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("pattern subset %q selects no pattern", subset)
-	}
-	return ids, nil
-}
-
 // BuildPlan plans every row of the chosen sets.
 func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp *splits.Splits, table *patterns.Table, opt PlanOptions) (*Plan, error) {
 	if opt.RowsPerShard <= 0 {
@@ -177,7 +162,7 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 			if err != nil {
 				return nil, err
 			}
-			if occl, err = selectPatterns(m, table, name); err != nil {
+			if occl, err = table.SubsetIDs(m, name); err != nil {
 				return nil, fmt.Errorf("set %s: %w", set.Name, err)
 			}
 			spl.Subset = name
@@ -199,7 +184,7 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 			if name == "" {
 				name = "full"
 			}
-			pats, err := selectPatterns(m, table, name)
+			pats, err := table.SubsetIDs(m, name)
 			if err != nil {
 				return nil, fmt.Errorf("set %s: add_occluded: %w", set.Name, err)
 			}

@@ -50,7 +50,6 @@ var forbidden = []struct{ from, to, why string }{
 // exceptions are known violations, each with the issue that removes it. The test fails
 // when an exception is no longer needed, so the list cannot go stale.
 var exceptions = []struct{ from, to, todo string }{
-	{"runners/torchrun", "manifests", "TODO(#18 item 2): the lock gives a split's pattern ids"},
 }
 
 // excused says whether an exception covers from -> to.

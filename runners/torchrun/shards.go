@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/occbench/occbench/internal/atomicfile"
-	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
 	"github.com/occbench/occbench/runners/sharddata"
 	"github.com/occbench/occbench/synth/shards"
@@ -80,7 +79,10 @@ func CacheFromShards(dir string, spec *runners.RunSpec) error {
 		case w.pairs && len(spec.IopPatterns) > 0:
 			cs.Patterns = spec.IopPatterns
 		case w.pairs:
-			if cs.Patterns, err = subsetIDs(ds, w.name); err != nil {
+			if ds.Lock == nil {
+				return fmt.Errorf("tensor cache from %s: split %s: no %s, so the Iop pattern subset is unknown", spec.Shards, w.name, shards.LockFile)
+			}
+			if cs.Patterns, err = ds.Lock.SplitPatterns(w.name); err != nil {
 				return fmt.Errorf("tensor cache from %s: %w", spec.Shards, err)
 			}
 		}
@@ -91,38 +93,6 @@ func CacheFromShards(dir string, spec *runners.RunSpec) error {
 		return err
 	}
 	return atomicfile.Write(filepath.Join(dir, "cache.json"), append(data, '\n'))
-}
-
-// subsetIDs returns the pattern ids a pairs split is occluded with: the lock's subset of the
-// split, selected from the lock's pattern table with the lock's manifest (synth's rule; no
-// subset or "full" = every pattern).
-func subsetIDs(ds *shards.Dataset, split string) ([]int, error) {
-	l := ds.Lock
-	if l == nil {
-		return nil, fmt.Errorf("split %s: no %s, so the Iop pattern subset is unknown", split, shards.LockFile)
-	}
-	var subset string
-	for _, sp := range l.Splits {
-		if sp.Name == split {
-			subset = sp.Subset
-		}
-	}
-	var m manifests.Manifest
-	if err := json.Unmarshal(l.Manifest, &m); err != nil {
-		return nil, fmt.Errorf("%s: manifest: %w", shards.LockFile, err)
-	}
-	var sub *manifests.Subset
-	if subset != "" {
-		sub = m.SubsetByName(subset)
-	}
-	var ids []int
-	for _, p := range l.Patterns.Select(sub) {
-		ids = append(ids, p.ID)
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("split %s: pattern subset %q selects no pattern", split, subset)
-	}
-	return ids, nil
 }
 
 // splitToNpy streams one split's rows into a .npy, decoding batches of rows in parallel.
