@@ -43,7 +43,7 @@ func TestTable5OnARFixture(t *testing.T) {
 		if d.Train.Len() != map[string]int{"classical": 760, "dfv": 700}[spec.Method] {
 			t.Errorf("%s trains on %s with %d images", spec.Name, spec.TrainSet, d.Train.Len())
 		}
-		return gonn.Run(spec, gonn.Data{Train: d.Train, Iop: d.Iop, Test: d.Test, Pack: d.Pack, EvalSets: d.EvalSets}, dir)
+		return gonn.Run(spec, *d, dir)
 	}
 	out, err := Run(context.Background(), b, Options{Profile: ProfilePaper, Manifest: mpath, Root: root, Weights: weights, Out: filepath.Join(dir, "out"), Train: train})
 	if err != nil {

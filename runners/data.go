@@ -27,6 +27,19 @@ type NamedSplit struct {
 	Split
 }
 
+// Data is what a run reads: the splits its run spec names, decoded and adapted to these
+// interfaces by the caller (runners/sharddata reads them from a shard set; tests build them
+// in memory).
+type Data struct {
+	Classes []string // class names in label order, when the caller knows them
+	Train   Split    // the training set named by spec.train_set
+	Iop     PairSet  // the DV flow's pairs (method dfv); nil for method classical
+	Test    Split    // clean test images: patterns are composited at evaluation
+	Pack    *patterns.Pack
+	// EvalSets are more test splits, evaluated as they are (spec eval.sets), in order.
+	EvalSets []NamedSplit
+}
+
 // MemSplit is an in-memory Split.
 type MemSplit struct {
 	Images []*image.NRGBA

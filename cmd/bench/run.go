@@ -29,7 +29,7 @@ func goTrain(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.R
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, err := gonn.Run(spec, gonnData(data), dir)
+		res, err := gonn.Run(spec, *data, dir)
 		done <- outcome{res, err}
 	}()
 	select {
@@ -38,11 +38,6 @@ func goTrain(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.R
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// gonnData hands what sharddata loaded to the Go runner.
-func gonnData(d *sharddata.Data) gonn.Data {
-	return gonn.Data{Train: d.Train, Iop: d.Iop, Test: d.Test, Pack: d.Pack, EvalSets: d.EvalSets}
 }
 
 // setRunner points the options at the named runner: its training function and, for the Go

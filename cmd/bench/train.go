@@ -31,7 +31,7 @@ provenance.`,
 			if err != nil {
 				return err
 			}
-			res, err := gonn.Run(spec, gonnData(data), out)
+			res, err := gonn.Run(spec, *data, out)
 			if err != nil {
 				return err
 			}

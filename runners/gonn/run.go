@@ -13,22 +13,16 @@ import (
 	"github.com/occbench/occbench/runners"
 )
 
-// Data is what a run reads: the shard reader is adapted to these interfaces by the caller.
-type Data struct {
-	Train runners.Split   // the training set named by spec.train_set
-	Iop   runners.PairSet // the DV flow's pairs (method dfv)
-	Test  runners.Split   // clean test images
-	Pack  *patterns.Pack  // the pattern pack the test images are occluded with
-	// EvalSets are more test splits, evaluated as they are (spec eval.sets).
-	EvalSets []runners.NamedSplit
-}
-
 // Run executes a run spec on data: build the model, initialize it, train, evaluate clean and
 // every selected pattern, save the checkpoint to outDir/model.safetensors (when outDir is not
 // empty) and return the result.
-func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, error) {
+func Run(spec *runners.RunSpec, data runners.Data, outDir string) (*runners.Result, error) {
 	start := time.Now()
 	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	pats, err := evalPatterns(spec, data.Pack)
+	if err != nil {
 		return nil, err
 	}
 	m, err := initModel(spec)
@@ -79,10 +73,6 @@ func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, erro
 		res.Checkpoint = ck
 	}
 	if data.Test != nil {
-		pats := selectPatterns(data.Pack, spec.Eval.Patterns)
-		if spec.Eval.CleanOnly {
-			pats = nil
-		}
 		clean, pcs, err := Evaluate(m, data.Test, data.Pack, pats, spec.Eval.BatchSize)
 		if err != nil {
 			return nil, err
@@ -104,6 +94,24 @@ func Run(spec *runners.RunSpec, data Data, outDir string) (*runners.Result, erro
 	return res, nil
 }
 
+// evalPatterns returns the patterns the test images are evaluated under (spec eval.patterns,
+// none listed: every pattern of the pack), before anything trains.
+func evalPatterns(spec *runners.RunSpec, pack *patterns.Pack) ([]patterns.Pattern, error) {
+	switch {
+	case spec.Eval.CleanOnly:
+		return nil, nil
+	case pack != nil:
+		pats, err := pack.ByID(spec.Eval.Patterns)
+		if err != nil {
+			return nil, fmt.Errorf("run spec: eval.patterns: %w", err)
+		}
+		return pats, nil
+	case len(spec.Eval.Patterns) > 0:
+		return nil, fmt.Errorf("run spec: eval.patterns: %d patterns named but the data has no pattern pack", len(spec.Eval.Patterns))
+	}
+	return nil, nil
+}
+
 func initModel(spec *runners.RunSpec) (*Model, error) {
 	m, err := NewModel(ArchOf(spec.Network), spec.Seed)
 	if err != nil {
@@ -116,24 +124,6 @@ func initModel(spec *runners.RunSpec) (*Model, error) {
 		}
 	}
 	return m, nil
-}
-
-func selectPatterns(pack *patterns.Pack, ids []int) []patterns.Pattern {
-	if pack == nil {
-		return nil
-	}
-	if len(ids) == 0 {
-		return pack.Patterns
-	}
-	var out []patterns.Pattern
-	for _, p := range pack.Patterns {
-		for _, id := range ids {
-			if p.ID == id {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }
 
 func provenance(start time.Time) runners.Provenance {

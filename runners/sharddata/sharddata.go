@@ -13,20 +13,8 @@ import (
 	"github.com/occbench/occbench/synth/shards"
 )
 
-// Data is everything a run reads, decoded into memory: the Go runner is the CPU engine for
-// small profiles, where every split fits comfortably.
-type Data struct {
-	Classes []string
-	Train   runners.Split
-	Iop     runners.PairSet // nil for method classical
-	Test    runners.Split   // clean images only: patterns are composited at evaluation
-	Pack    *patterns.Pack
-	// EvalSets are the spec's eval.sets, in order.
-	EvalSets []runners.NamedSplit
-}
-
 // Load reads the splits a spec names from spec.Shards.
-func Load(spec *runners.RunSpec) (*Data, error) {
+func Load(spec *runners.RunSpec) (*runners.Data, error) {
 	ds, err := shards.Open(spec.Shards)
 	if err != nil {
 		return nil, err
@@ -35,7 +23,7 @@ func Load(spec *runners.RunSpec) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Data{Classes: ds.Classes(), Pack: pack}
+	d := &runners.Data{Classes: ds.Classes(), Pack: pack}
 	if d.Train, err = LoadSplit(ds, spec.TrainSet, false, spec.Network.InputSize); err != nil {
 		return nil, err
 	}
@@ -67,7 +55,7 @@ func Load(spec *runners.RunSpec) (*Data, error) {
 		if err != nil {
 			return nil, err
 		}
-		pts, err := selectPatterns(pack, spec.IopPatterns)
+		pts, err := pack.ByID(spec.IopPatterns)
 		if err != nil {
 			return nil, fmt.Errorf("run spec: iop_patterns: %w", err)
 		}
@@ -169,20 +157,6 @@ func RealPairs(ds *shards.Dataset, split string, pairs []shards.RealPair, size i
 		}
 		out.Clean = append(out.Clean, c)
 		out.Occluded = append(out.Occluded, o)
-	}
-	return out, nil
-}
-
-func selectPatterns(pack *patterns.Pack, ids []int) ([]patterns.Pattern, error) {
-	if len(ids) == 0 {
-		return pack.Patterns, nil
-	}
-	var out []patterns.Pattern
-	for _, id := range ids {
-		if id < 0 || id >= len(pack.Patterns) || pack.Patterns[id].ID != id {
-			return nil, fmt.Errorf("pattern %d is not in the pack (%d patterns)", id, len(pack.Patterns))
-		}
-		out = append(out, pack.Patterns[id])
 	}
 	return out, nil
 }

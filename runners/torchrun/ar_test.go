@@ -60,7 +60,7 @@ func TestRealPairsAndEvalSetsParity(t *testing.T) {
 	if d.Iop.Len() != 420 {
 		t.Fatalf("Go side: %d Iop pairs, want 420 real pairs", d.Iop.Len())
 	}
-	goRes, err := gonn.Run(spec, gonn.Data{Train: d.Train, Iop: d.Iop, Test: d.Test, Pack: d.Pack, EvalSets: d.EvalSets}, filepath.Join(dir, "go"))
+	goRes, err := gonn.Run(spec, *d, filepath.Join(dir, "go"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -328,7 +328,7 @@ func TestAccuracyParity(t *testing.T) {
 		spec.Eval.Patterns = []int{0, 4, 8, 12, 16, 20}
 	}
 	train, test, iop := parityData(t, pack)
-	goRes, err := gonn.Run(spec, gonn.Data{Train: train, Iop: iop, Test: test, Pack: pack}, filepath.Join(dir, "go"))
+	goRes, err := gonn.Run(spec, runners.Data{Train: train, Iop: iop, Test: test, Pack: pack}, filepath.Join(dir, "go"))
 	if err != nil {
 		t.Fatal(err)
 	}
