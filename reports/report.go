@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/occbench/occbench/runners"
 )
 
 // SchemaVersion is the version of the report JSON.
@@ -54,6 +56,9 @@ type Count struct {
 	// Hits is the per-image record of this part (runners.EncodeHits), when the runner kept it.
 	Hits string `json:"hits,omitempty"`
 }
+
+// Tally returns the part's correct and total (runners.Tally).
+func (c Count) Tally() (correct, total int64) { return c.Correct, c.Total }
 
 // Provenance says where and how the numbers were measured.
 type Provenance struct {
@@ -120,21 +125,15 @@ func (r *Report) Fill(seed uint64, resamples int) {
 	}
 }
 
-// meanAccuracy is the unweighted mean of the parts' accuracies, in percent: every pattern
-// counts once, as the paper's "avg over occlusion" does.
+// meanAccuracy is the unweighted mean of the parts' accuracies, in percent
+// (runners.MeanPercent: every pattern counts once, as the paper's "avg over occlusion"
+// does); NaN when no part holds an image.
 func meanAccuracy(parts []Count) float64 {
-	var s float64
-	n := 0
-	for _, p := range parts {
-		if p.Total > 0 {
-			s += float64(p.Correct) / float64(p.Total)
-			n++
-		}
-	}
-	if n == 0 {
+	m, ok := runners.MeanPercent(parts)
+	if !ok {
 		return math.NaN()
 	}
-	return 100 * s / float64(n)
+	return m
 }
 
 // ReadJSON loads a report written by WriteJSON, refusing unknown fields and other versions.

@@ -484,16 +484,11 @@ type Result struct {
 	Premise *Premise `json:"premise,omitempty"`
 }
 
-// MeanOccludedAccuracy is the mean accuracy over patterns ("avg over occlusion").
+// MeanOccludedAccuracy is the mean accuracy over patterns ("avg over occlusion",
+// MeanAccuracy), 0 when no pattern was evaluated.
 func (r *Result) MeanOccludedAccuracy() float64 {
-	if len(r.Patterns) == 0 {
-		return 0
-	}
-	var s float64
-	for _, p := range r.Patterns {
-		s += p.Accuracy()
-	}
-	return s / float64(len(r.Patterns))
+	m, _ := MeanAccuracy(r.Patterns)
+	return m
 }
 
 // WriteResult writes r as indented JSON, atomically.
