@@ -277,20 +277,14 @@ func setsLine(r *runners.Result) string {
 	return b.String()
 }
 
-// subsetIDs returns the ids of the patterns a named subset keeps ("" = all, as nil).
+// subsetIDs returns the ids of the patterns a named subset keeps, by the one rule
+// (patterns.Table.SubsetIDs); no name leaves the spec's list empty, which runners read as
+// every pattern.
 func subsetIDs(pack *patterns.Pack, m *manifests.Manifest, subset string) ([]int, error) {
 	if subset == "" {
 		return nil, nil
 	}
-	sub := m.SubsetByName(subset)
-	if sub == nil {
-		return nil, fmt.Errorf("manifest %s has no pattern subset %q", m.Name, subset)
-	}
-	var ids []int
-	for _, p := range pack.Select(sub) {
-		ids = append(ids, p.ID)
-	}
-	return ids, nil
+	return pack.SubsetIDs(m, subset)
 }
 
 // initKey identifies initial weights by content, so a retrained checkpoint changes the key.
