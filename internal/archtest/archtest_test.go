@@ -49,8 +49,7 @@ var forbidden = []struct{ from, to, why string }{
 
 // exceptions are known violations, each with the issue that removes it. The test fails
 // when an exception is no longer needed, so the list cannot go stale.
-var exceptions = []struct{ from, to, todo string }{
-}
+var exceptions = []struct{ from, to, todo string }{}
 
 // excused says whether an exception covers from -> to.
 func excused(from, to string) bool {
