@@ -1,7 +1,9 @@
 package preprocess
 
-// The pre-optimization resampler and converter, kept verbatim as the reference that
-// TestResizeMatchesReference compares the fast paths with.
+// The pre-optimization resampler and converter, kept as the reference that
+// TestResizeMatchesReference compares the fast paths with. It shares no code with what it
+// checks where the standard library defines the answer: *image.RGBA goes through
+// color.NRGBAModel, not a copy of convert.go's un-premultiply branch.
 
 import (
 	"image"
@@ -170,27 +172,6 @@ func refToRGB(img image.Image, r image.Rectangle) *image.NRGBA {
 				d[4*x+3] = 255
 			}
 		}
-	case *image.RGBA:
-		for y := 0; y < h; y++ {
-			s := src.Pix[src.PixOffset(r.Min.X, r.Min.Y+y):]
-			d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-			for x := 0; x < w; x++ {
-				a := uint32(s[4*x+3])
-				switch a {
-				case 255:
-					d[4*x], d[4*x+1], d[4*x+2] = s[4*x], s[4*x+1], s[4*x+2]
-				case 0:
-					d[4*x], d[4*x+1], d[4*x+2] = 0, 0, 0
-				default:
-					// As color.NRGBAModel: un-premultiply in 16 bits.
-					a16 := a * 0x101
-					d[4*x] = uint8((uint32(s[4*x]) * 0x101 * 0xffff / a16) >> 8)
-					d[4*x+1] = uint8((uint32(s[4*x+1]) * 0x101 * 0xffff / a16) >> 8)
-					d[4*x+2] = uint8((uint32(s[4*x+2]) * 0x101 * 0xffff / a16) >> 8)
-				}
-				d[4*x+3] = 255
-			}
-		}
 	case *image.Paletted:
 		var lut [256][3]uint8
 		for i, c := range src.Palette {
@@ -209,6 +190,8 @@ func refToRGB(img image.Image, r image.Rectangle) *image.NRGBA {
 			}
 		}
 	default:
+		// *image.RGBA lands here on purpose: the standard library's own un-premultiply
+		// (color.NRGBAModel) is the reference for the fast path's copy of it in convert.go.
 		for y := 0; y < h; y++ {
 			d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 			for x := 0; x < w; x++ {
