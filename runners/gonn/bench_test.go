@@ -11,7 +11,7 @@ import (
 
 // BenchmarkTrainResNetMini measures training images/s (forward, backward, SGD update) of
 // resnet-mini (conv 3->16, residual block 16, stride-2 conv 16->32, residual block 32, pool,
-// linear) at batch 32, the shape runners/bench/compare.sh compares against PyTorch.
+// linear) at batch 32, the shape scripts/bench_vs_pytorch.sh compares against PyTorch.
 func BenchmarkTrainResNetMini(b *testing.B) {
 	for _, side := range []int{32, 64} {
 		b.Run(fmt.Sprintf("%dx%d", side, side), func(b *testing.B) {

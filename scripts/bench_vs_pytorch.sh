@@ -4,12 +4,12 @@
 # through cgo) beside PyTorch on the CPU with 2 threads, all in one run. Prints img/s, each Go
 # build's ratio to PyTorch and each run's peak resident memory (every size and runner runs
 # in its own process, so the peaks do not mix).
-#   runners/bench/compare.sh            (from the repository root)
-#   BENCHTIME=5s SIZES="32 64" runners/bench/compare.sh
+#   scripts/bench_vs_pytorch.sh            (from the repository root)
+#   BENCHTIME=5s SIZES="32 64" scripts/bench_vs_pytorch.sh
 # Needs: Go; /usr/bin/python3 with torch (Debian python3-torch python3-numpy). The numbers
 # mean something only on an otherwise idle machine: the load average is printed first.
 set -eu
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 PY=${PYTHON:-/usr/bin/python3}
 SIZES=${SIZES:-32 64}
 BENCHTIME=${BENCHTIME:-5s}
@@ -51,8 +51,8 @@ gobench() { # $1 = label, $2 = binary, $3 = side
 			print l, s, ips, rss, cpu }'
 }
 for s in $SIZES; do
-	OMP_NUM_THREADS=2 "$PY" runners/bench/resnet_mini.py "$s" >> "$tmp/all.txt"
-	OMP_NUM_THREADS=1 TORCH_THREADS=1 "$PY" runners/bench/resnet_mini.py "$s" | sed 's/^pytorch/pytorch-1t/' >> "$tmp/all.txt"
+	OMP_NUM_THREADS=2 "$PY" scripts/resnet_mini.py "$s" >> "$tmp/all.txt"
+	OMP_NUM_THREADS=1 TORCH_THREADS=1 "$PY" scripts/resnet_mini.py "$s" | sed 's/^pytorch/pytorch-1t/' >> "$tmp/all.txt"
 	gobench go-purego "$tmp/gonn.pure" "$s" >> "$tmp/all.txt"
 	if [ $haveblas = 1 ]; then
 		if [ -n "$CORETYPE" ]; then
