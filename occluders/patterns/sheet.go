@@ -6,7 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 
-	xdraw "golang.org/x/image/draw"
+	"github.com/disintegration/imaging"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -39,8 +39,7 @@ func (p *Pack) Sheet(base *image.NRGBA) *image.NRGBA {
 	}
 	const label, pad = 26, 6
 	rows := (len(p.Patterns) + perRow - 1) / perRow
-	sheet := image.NewNRGBA(image.Rect(0, 0, perRow*(tile+pad)+pad, rows*(tile+label+pad)+pad))
-	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.NRGBA{255, 255, 255, 255}), image.Point{}, draw.Src)
+	sheet := imaging.New(perRow*(tile+pad)+pad, rows*(tile+label+pad)+pad, color.NRGBA{255, 255, 255, 255})
 	face := basicfont.Face7x13
 	for i, pt := range p.Patterns {
 		img := image.NewNRGBA(base.Bounds())
@@ -48,7 +47,11 @@ func (p *Pack) Sheet(base *image.NRGBA) *image.NRGBA {
 		occluders.Composite(img, p.Images[pt.File], pt.X, pt.Y)
 		x0 := pad + (i%perRow)*(tile+pad)
 		y0 := pad + (i/perRow)*(tile+label+pad)
-		xdraw.NearestNeighbor.Scale(sheet, image.Rect(x0, y0, x0+tile, y0+tile), img, img.Bounds(), xdraw.Src, nil)
+		// Nearest neighbour keeps the occluder's pixels visible as they are at image size.
+		// The tile is pasted with draw.Draw, not imaging.Paste, which would copy the whole
+		// sheet once per tile.
+		t := imaging.Resize(img, tile, tile, imaging.NearestNeighbor)
+		draw.Draw(sheet, image.Rect(x0, y0, x0+tile, y0+tile), t, image.Point{}, draw.Src)
 		pos := shortKind[pt.Position]
 		if pt.Position != "center" && pt.Position != "preset_center" {
 			pos += fmt.Sprint(pt.Index + 1)
