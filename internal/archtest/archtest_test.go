@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -296,5 +298,43 @@ func TestDocShowsTheRules(t *testing.T) {
 	}
 	if want := rulesTable(); !strings.Contains(string(doc), want) {
 		t.Errorf("docs/architecture.md does not show the rules this test checks; paste this in place of its table:\n\n%s", want)
+	}
+}
+
+// TestPackageDocsInDocGo checks that every package keeps its documentation in doc.go, and
+// only there, so a reader finds it by name.
+func TestPackageDocsInDocGo(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(goBin, "list", "-e", "-f", "{{.ImportPath}} {{.Dir}} {{join .GoFiles \" \"}}", module+"/...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	fset := token.NewFileSet()
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, dir, files := fields[0], fields[1], fields[2:]
+		hasDoc := false
+		for _, name := range files {
+			f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case name == "doc.go" && f.Doc != nil:
+				hasDoc = true
+			case name == "doc.go":
+				t.Errorf("%s: doc.go has no package comment", pkg)
+			case f.Doc != nil:
+				t.Errorf("%s: %s holds a package comment; it belongs in doc.go", pkg, name)
+			}
+		}
+		if !hasDoc {
+			t.Errorf("%s has no doc.go with its package comment", pkg)
+		}
 	}
 }

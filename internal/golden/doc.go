@@ -1,0 +1,3 @@
+// Package golden compares rendered artefacts (pattern tables, split summaries, reports) with
+// files under testdata/, and rewrites them when tests run with -update.
+package golden
