@@ -97,10 +97,10 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 	for _, s := range opt.Sets {
 		l := sp.Set(s)
 		if l == nil {
-			return nil, fmt.Errorf("--sets: no set %q in manifest %s", s, m.Name)
+			return nil, fmt.Errorf("sets: no set %q in manifest %s", s, m.Name)
 		}
 		if l.Role == "classes" {
-			return nil, fmt.Errorf("--sets: set %q only selects classes; it has no images", s)
+			return nil, fmt.Errorf("sets: set %q only selects classes; it has no images", s)
 		}
 		want[s] = true
 	}
@@ -110,7 +110,7 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 			ok = ok || v == opt.Variant
 		}
 		if !ok {
-			return nil, fmt.Errorf("--variant %q is not one of the manifest's iop_variants %v", opt.Variant, m.IopVariants)
+			return nil, fmt.Errorf("variant %q is not one of the manifest's iop_variants %v", opt.Variant, m.IopVariants)
 		}
 	}
 	p := &Plan{}

@@ -58,22 +58,22 @@ func ParseRows(spec string, n int) ([]int, error) {
 		var err error
 		if a, b, isRange := strings.Cut(part, ":"); isRange {
 			if lo, err = strconv.Atoi(a); err != nil || lo < 0 {
-				return nil, fmt.Errorf("--rows %q: %q: want lo:hi with 0 <= lo", spec, part)
+				return nil, fmt.Errorf("rows %q: %q: want lo:hi with 0 <= lo", spec, part)
 			}
 			hi = n
 			if b != "" {
 				if hi, err = strconv.Atoi(b); err != nil || hi < lo {
-					return nil, fmt.Errorf("--rows %q: %q: want lo:hi with lo <= hi", spec, part)
+					return nil, fmt.Errorf("rows %q: %q: want lo:hi with lo <= hi", spec, part)
 				}
 			}
 		} else {
 			if lo, err = strconv.Atoi(part); err != nil || lo < 0 {
-				return nil, fmt.Errorf("--rows %q: %q is not a row index", spec, part)
+				return nil, fmt.Errorf("rows %q: %q is not a row index", spec, part)
 			}
 			hi = lo + 1
 		}
 		if hi > n {
-			return nil, fmt.Errorf("--rows %q: %q: the shard has %d rows (0..%d)", spec, part, n, n-1)
+			return nil, fmt.Errorf("rows %q: %q: the shard has %d rows (0..%d)", spec, part, n, n-1)
 		}
 		for i := lo; i < hi; i++ {
 			seen[i] = true
@@ -86,7 +86,7 @@ func ParseRows(spec string, n int) ([]int, error) {
 		}
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("--rows %q selects no row", spec)
+		return nil, fmt.Errorf("rows %q selects no row", spec)
 	}
 	return rows, nil
 }
