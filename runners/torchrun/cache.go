@@ -13,13 +13,6 @@ import (
 	"github.com/occbench/occbench/runners"
 )
 
-// Data is what a run reads, in memory: the tensor cache is written from it.
-type Data struct {
-	Train runners.Split   // the split named by spec.train_set (nil when epochs = 0)
-	Iop   runners.PairSet // method dfv; *runners.PatternPairs is stored as clean images + pattern ids
-	Test  runners.Split   // the split named by spec.test_set
-}
-
 // CacheVersion is the tensor cache format version (cache.json "version").
 const CacheVersion = 1
 
@@ -42,7 +35,7 @@ type cacheMeta struct {
 // {split}.images.npy (uint8 N x S x S x 3, RGB) and {split}.labels.npy (int64). It is what
 // the Python runner's --data reads (memory-mapped), so the Python side needs no Parquet
 // reader. cache.json is written last: a folder with it is complete.
-func WriteCache(dir string, spec *runners.RunSpec, d *Data) error {
+func WriteCache(dir string, spec *runners.RunSpec, d *runners.Data) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func TestMiniTable2(t *testing.T) {
 	pre := base
 	pre.Name = "mini-pretrain"
 	opts.OutDir = filepath.Join(dir, "pretrain")
-	opts.Data = &Data{Train: pool, Test: test}
+	opts.Data = &runners.Data{Train: pool, Test: test}
 	pr, err := Run(ctx, &pre, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestMiniTable2(t *testing.T) {
 			s.IopSet, s.Alpha, s.Beta = "iop", &alpha, &beta
 		}
 		opts.OutDir = filepath.Join(dir, method)
-		opts.Data = &Data{Train: train, Iop: iop, Test: test}
+		opts.Data = &runners.Data{Train: train, Iop: iop, Test: test}
 		r, err := Run(ctx, &s, opts)
 		if err != nil {
 			t.Fatal(err)

@@ -30,9 +30,9 @@ type Options struct {
 	Offline  bool      // never download (the runner never does; passed on)
 	Progress io.Writer // human-readable progress lines (nil: discarded)
 
-	OutDir   string // result.json, model.safetensors, train_state.pt (default: a new temp folder)
-	CacheDir string // extracted package and tensor caches (default: $XDG_CACHE_HOME/occbench/torch)
-	Data     *Data  // in-memory splits; nil reads spec.Shards with synth/shards
+	OutDir   string        // result.json, model.safetensors, train_state.pt (default: a new temp folder)
+	CacheDir string        // extracted package and tensor caches (default: $XDG_CACHE_HOME/occbench/torch)
+	Data     *runners.Data // in-memory splits (Train, Iop, Test); nil reads spec.Shards with synth/shards
 
 	NProcPerNode int      // > 1 launches torch.distributed.run with this many processes (GPUs)
 	EvalBatch    int      // inference batch override (0: the spec's)

@@ -334,7 +334,7 @@ func TestAccuracyParity(t *testing.T) {
 	}
 	var log bytes.Buffer
 	pyRes, err := Run(context.Background(), spec, Options{Python: python, Device: "cpu", Offline: true, Progress: &log,
-		OutDir: filepath.Join(dir, "py"), CacheDir: filepath.Join(dir, "cache"), Data: &Data{Train: train, Iop: iop, Test: test}, Threads: 2})
+		OutDir: filepath.Join(dir, "py"), CacheDir: filepath.Join(dir, "cache"), Data: &runners.Data{Train: train, Iop: iop, Test: test}, Threads: 2})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
