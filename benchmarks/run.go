@@ -54,6 +54,9 @@ type Options struct {
 	Train func(ctx context.Context, spec *runners.RunSpec, dir string) (*runners.Result, error)
 	// Features exports DFVs for fig2 (nil when the runner cannot).
 	Features FeatureFunc
+	// Smoke, when set, runs every stage on a small subset and ends with an estimate of the
+	// full run (smoke.go); the report goes to OUT/BENCHMARK/PROFILE-smoke.
+	Smoke *Smoke
 }
 
 // RunnerName names a runner on the command line.

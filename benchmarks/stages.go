@@ -49,7 +49,8 @@ type pipeline struct {
 	jobs     []job        // train: one per row (sweep: per alpha x beta), specs of seeds[0]
 	dirs     [][]string   // train: dirs[s][i] = model folder of jobs[i] with seeds[s]
 	results  [][]*runners.Result
-	outcome  *Outcome // report
+	outcome  *Outcome  // report
+	smoke    *smokeRun // a --smoke run (smoke.go), nil otherwise
 }
 
 // stage is one named step of a run.
@@ -128,6 +129,7 @@ func newPipeline(b *Benchmark, o Options) (*pipeline, error) {
 	}
 	p.seeds = ReplicateSeeds(base, b.seedsRun(p.wanted))
 	p.o, p.m = o, m
+	p.startSmoke()
 	return p, nil
 }
 
@@ -153,17 +155,20 @@ func (p *pipeline) synth(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	in = p.smokeInputs(in)
 	sopt := synth.Options{Sets: neededSets(p.b, p.m, p.o.Profile), Workers: p.o.Workers, Version: "occbench", Variant: p.b.SynthVariant}
 	plan, lock, err := synth.Prepare(in, &sopt)
 	if err != nil {
 		return err
 	}
 	p.in, p.plan, p.lock = in, plan, lock
+	t0 := time.Now()
 	p.shardDir, err = p.cache.DoResumable(StageSynth, lock.PlanID[:20], func(dir string) error {
 		sopt.Out, sopt.Resume = dir, true // an interrupted synth keeps its complete shards
 		_, err := synth.Run(ctx, in, sopt)
 		return err
 	})
+	p.smokeSynthDone(time.Since(t0))
 	return err
 }
 
@@ -179,6 +184,7 @@ func (p *pipeline) pretrain(ctx context.Context) error {
 		if err := setClasses(spec, p.plan); err != nil {
 			return err
 		}
+		p.smokeSpec(spec)
 		key, err := Key(p.lock.PlanID, spec.Hash())
 		if err != nil {
 			return err
@@ -204,7 +210,7 @@ func (p *pipeline) train(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.jobs = jobs
+	p.jobs = p.smokeJobs(jobs)
 	p.dirs = make([][]string, len(p.seeds))
 	for s, seed := range p.seeds {
 		for _, j := range jobs {
@@ -264,11 +270,12 @@ func (p *pipeline) report(context.Context) error {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("--manifest %s (%s, %dx%d, network %s) replaces the profile's manifest %s: the numbers are not the protocol's.",
 			p.o.Manifest, p.m.Name, p.m.Preprocess.Size, p.m.Preprocess.Size, p.m.Hyper.Network, p.b.Manifests[p.o.Profile]))
 	}
+	p.smokeReport(rep)
 	first := p.results[0]
 	rep.Provenance = reports.Provenance{Commit: gitCommit(), ManifestLock: p.lock.PlanID[:20], Runner: runnerName(first),
 		Hardware:    fmt.Sprintf("%s, %d threads", cpuName(first), runtime.GOMAXPROCS(0)),
 		WallSeconds: time.Since(p.start).Seconds(), Started: p.start.UTC().Format(time.RFC3339)}
-	dir := filepath.Join(p.o.Out, p.b.ID, p.o.Profile)
+	dir := filepath.Join(p.o.Out, p.b.ID, rep.Profile)
 	if err := WriteReport(rep, figures, dir); err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func newRunCmd() *cobra.Command {
 	var o benchmarks.Options
 	var torchOpts torchrun.Options
 	var force []string
-	var quiet bool
+	var quiet, smoke bool
 	var runner string
 	cmd := &cobra.Command{
 		Use:   "run BENCHMARK [--profile paper|mini|demo]",
@@ -117,6 +117,9 @@ at once: the second fails with "folder busy (pid N)".`,
 				o.Force[f] = true
 			}
 			o.Log = progress
+			if smoke {
+				o.Smoke = &benchmarks.Smoke{}
+			}
 			ctx, finish := interruptible(cmd.Context())
 			out, err := benchmarks.Run(ctx, b, o)
 			if err := finish(err); err != nil {
@@ -147,6 +150,7 @@ at once: the second fails with "folder busy (pid N)".`,
 	f.StringSliceVar(&o.Only, "rows", nil, "train and report only these rows (model names as in the report, comma-separated; each row's baseline must be kept)")
 	f.BoolVar(&o.Controls, "controls", false, "paper profile: also train the DFV control rows (Gaussian DVs, isotropic noise; docs/premise.md); mini and demo always do")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no stage log on stderr")
+	f.BoolVar(&smoke, "smoke", false, "every stage on a small deterministic subset (2 images a class, 2 patterns, 1 epoch), report in OUT/BENCHMARK/PROFILE-smoke (never comparable), then an estimate of the full run's wall time and disk on this hardware (docs/doctor.md)")
 	f.StringVar(&torchOpts.Python, "python", "python3", "torch runner: Python interpreter with PyTorch")
 	f.StringVar(&torchOpts.Device, "device", "auto", "torch runner: cpu, cuda or auto")
 	f.BoolVar(&torchOpts.Offline, "offline", true, "torch runner: never download weights")
