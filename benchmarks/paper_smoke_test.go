@@ -85,7 +85,7 @@ func goTrainForTest(_ context.Context, spec *runners.RunSpec, dir string) (*runn
 	if err != nil {
 		return nil, err
 	}
-	return gonn.Run(spec, gonn.Data{Train: d.Train, Iop: d.Iop, Test: d.Test, Pack: d.Pack, EvalSets: d.EvalSets}, dir)
+	return gonn.Run(spec, *d, dir)
 }
 
 func goFeatures(ckpt string, imgs []*image.NRGBA) ([][]float32, error) {

@@ -304,6 +304,12 @@ func smokeNotes(s Smoke, e *SmokeEstimate) []string {
 	return notes
 }
 
+// smokeSuffix ends the profile of a smoke run's report (and its folder).
+const smokeSuffix = "-smoke"
+
+// IsSmokeReport reports whether a report is a smoke run's: its numbers are never compared.
+func IsSmokeReport(r *reports.Report) bool { return strings.HasSuffix(r.Profile, smokeSuffix) }
+
 // smokeRun is what a smoke run keeps of the full run it stands for.
 type smokeRun struct {
 	Smoke
@@ -339,6 +345,15 @@ func (p *pipeline) smokeInputs(in synth.Inputs) synth.Inputs {
 	p.smoke.full = in.Splits
 	in.Splits = p.smoke.splits(p.m.Seed, in.Splits)
 	return in
+}
+
+// smokeSynth narrows the occluded training rows (add_occluded) to the smoke patterns.
+func (p *pipeline) smokeSynth(o *synth.Options, in synth.Inputs) {
+	if p.smoke == nil {
+		return
+	}
+	table := in.Pack.Table.Patterns
+	o.PatternFilter = func(ids []int) []int { return p.smoke.patterns(p.m.Seed, ids, table) }
 }
 
 func (p *pipeline) smokeSynthDone(d time.Duration) {
@@ -383,7 +398,7 @@ func (p *pipeline) smokeReport(rep *reports.Report) {
 	e := p.smokeEstimate()
 	p.smoke.estimate = e
 	rep.Comparable = false
-	rep.Profile += "-smoke"
+	rep.Profile += smokeSuffix
 	rep.Notes = append(smokeNotes(p.smoke.Smoke, e), rep.Notes...)
 	for _, l := range e.Lines() {
 		p.logf("%s", l)

@@ -157,6 +157,7 @@ func (p *pipeline) synth(ctx context.Context) error {
 	}
 	in = p.smokeInputs(in)
 	sopt := synth.Options{Sets: neededSets(p.b, p.m, p.o.Profile), Workers: p.o.Workers, Version: "occbench", Variant: p.b.SynthVariant}
+	p.smokeSynth(&sopt, in)
 	plan, lock, err := synth.Prepare(in, &sopt)
 	if err != nil {
 		return err

@@ -63,6 +63,9 @@ type PlanOptions struct {
 	Variant      string   // pattern subset for occlude: variant
 	RowsPerShard int
 	Format       string // shard format: parquet ("") or webdataset (names the files .tar)
+	// PatternFilter, when set, narrows the pattern ids of every occluded row (a smoke run
+	// keeps a few of each subset); nil keeps the subset's.
+	PatternFilter func(ids []int) []int
 }
 
 // subsetOf returns the pattern subset name a pairs set occludes with.
@@ -78,6 +81,18 @@ func subsetOf(m *manifests.Manifest, set *splits.SetList, variant string) (strin
 		}
 	}
 	return name, nil
+}
+
+// subsetIDs is the pattern ids of a subset, narrowed by PatternFilter when it is set.
+func (opt PlanOptions) subsetIDs(m *manifests.Manifest, table *patterns.Table, subset string) ([]int, error) {
+	ids, err := table.SubsetIDs(m, subset)
+	if err != nil || opt.PatternFilter == nil {
+		return ids, err
+	}
+	if ids = opt.PatternFilter(ids); len(ids) == 0 {
+		return nil, fmt.Errorf("pattern subset %q: the pattern filter keeps no pattern", subset)
+	}
+	return ids, nil
 }
 
 // BuildPlan plans every row of the chosen sets.
@@ -140,7 +155,7 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 			if err != nil {
 				return nil, err
 			}
-			if occl, err = table.SubsetIDs(m, name); err != nil {
+			if occl, err = opt.subsetIDs(m, table, name); err != nil {
 				return nil, fmt.Errorf("set %s: %w", set.Name, err)
 			}
 			spl.Subset = name
@@ -162,7 +177,7 @@ func BuildPlan(m *manifests.Manifest, classes []string, items []sources.Item, sp
 			if name == "" {
 				name = "full"
 			}
-			pats, err := table.SubsetIDs(m, name)
+			pats, err := opt.subsetIDs(m, table, name)
 			if err != nil {
 				return nil, fmt.Errorf("set %s: add_occluded: %w", set.Name, err)
 			}

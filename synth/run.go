@@ -34,6 +34,8 @@ type Options struct {
 	Codec    string // go (default) or turbo (libjpeg-turbo, build tag turbojpeg)
 	Occluded bool   // materialize the occluded rows of pairs sets
 	Variant  string // pattern subset for occlude: variant ("" = first iop_variants)
+	// PatternFilter narrows the patterns of every occluded row (PlanOptions.PatternFilter).
+	PatternFilter func(ids []int) []int
 	// RowsPerShard caps the rows of a shard (0: DefaultRowsPerShard for the image size).
 	RowsPerShard     int
 	RowGroupBytes    int64
@@ -148,7 +150,8 @@ func Prepare(in Inputs, opt *Options) (*Plan, *shards.Lock, error) {
 		return nil, nil, err
 	}
 	plan, err := BuildPlan(m, in.Source.Classes(), in.Source.Items(), in.Splits, &in.Pack.Table,
-		PlanOptions{Sets: opt.Sets, Occluded: opt.Occluded, Variant: opt.Variant, RowsPerShard: opt.RowsPerShard, Format: opt.Format})
+		PlanOptions{Sets: opt.Sets, Occluded: opt.Occluded, Variant: opt.Variant, RowsPerShard: opt.RowsPerShard, Format: opt.Format,
+			PatternFilter: opt.PatternFilter})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/occbench/occbench/benchmarks"
 	"github.com/occbench/occbench/internal/atomicfile"
 	"github.com/occbench/occbench/reports"
 )
@@ -30,6 +31,11 @@ comparison and the command exits with status 1. --junit writes JUnit XML for CI 
 			cur, err := reports.ReadJSON(args[1])
 			if err != nil {
 				return err
+			}
+			for i, r := range []*reports.Report{base, cur} {
+				if benchmarks.IsSmokeReport(r) {
+					return fmt.Errorf("%s is a smoke run's report (profile %s): its numbers are never compared", args[i], r.Profile)
+				}
 			}
 			c, err := reports.Compare(base, cur, tolerance)
 			if err != nil {

@@ -26,3 +26,23 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	}
 }
+
+// bench run --smoke writes a marked report that bench compare refuses.
+func TestRunSmokeIsNeverCompared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs table2's demo profile on a subset")
+	}
+	dir := t.TempDir()
+	_, errOut, err := run(t, "run", "table2", "--profile", "demo", "--smoke", "--out", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut, "estimate for the full run on this hardware:") {
+		t.Errorf("no estimate on stderr:\n%s", errOut)
+	}
+	rep := filepath.Join(dir, "table2", "demo-smoke", "report.json")
+	_, _, err = run(t, "compare", rep, rep)
+	if err == nil || !strings.Contains(err.Error(), "is a smoke run's report (profile demo-smoke): its numbers are never compared") {
+		t.Fatalf("compare: %v", err)
+	}
+}
