@@ -64,8 +64,8 @@ func TestTable5OnARFixture(t *testing.T) {
 			t.Fatalf("%s: %d cells", row.Model, len(row.Cells))
 		}
 		for j, c := range row.Cells {
-			if len(c.Parts) != 1 || c.Parts[0].Total != want[j] || c.Measured == nil {
-				t.Errorf("%s %s: parts %+v, want one of %d images", row.Model, rep.Columns[j], c.Parts, want[j])
+			if len(c.Seeds) != 1 || len(c.Seeds[0].Parts) != 1 || c.Seeds[0].Parts[0].Total != want[j] || c.Measured == nil {
+				t.Errorf("%s %s: seeds %+v, want one seed of one part of %d images", row.Model, rep.Columns[j], c.Seeds, want[j])
 			}
 			if (j < 4) != (c.Paper != nil) {
 				t.Errorf("%s %s: paper value %v (only the first four columns have one)", row.Model, rep.Columns[j], c.Paper)

@@ -3,6 +3,7 @@ package benchmarks
 import (
 	_ "embed"
 	"fmt"
+	"math"
 
 	"gopkg.in/yaml.v3"
 )
@@ -57,4 +58,44 @@ func PaperTables() (map[string]*PaperTable, error) {
 		out[id] = &t
 	}
 	return out, nil
+}
+
+// NoLossMargin is the margin of every "no loss" claim, in points: the largest clean-accuracy
+// drop of a DFV row below its classical baseline across the paper's tables (table2's
+// ResNet18-10C, 1.13), which the paper itself calls "slight degradation" (docs/statistics.md,
+// section 5). The pairs are the registry's Baseline fields.
+func NoLossMargin() (float64, error) {
+	paper, err := PaperTables()
+	if err != nil {
+		return 0, err
+	}
+	margin := 0.0
+	for _, b := range registry {
+		t := paper[b.ID]
+		if t == nil {
+			continue
+		}
+		clean := -1
+		for j, c := range t.Columns {
+			if c == "clean" {
+				clean = j
+			}
+		}
+		if clean < 0 {
+			continue
+		}
+		for _, row := range b.Models {
+			if row.Baseline == "" {
+				continue
+			}
+			v, base := paperValues(t, row.Model), paperValues(t, row.Baseline)
+			if len(v) > clean && len(base) > clean {
+				margin = max(margin, base[clean]-v[clean])
+			}
+		}
+	}
+	if margin == 0 {
+		return 0, fmt.Errorf("benchmarks/paper/tables.yaml: no DFV row loses clean accuracy to its baseline, so no no-loss margin can be derived")
+	}
+	return math.Round(margin*100) / 100, nil
 }

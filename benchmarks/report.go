@@ -12,21 +12,27 @@ import (
 	"github.com/occbench/occbench/runners"
 )
 
-// bootstrapResamples is the number of bootstrap resamples behind every interval.
-const bootstrapResamples = 2000
-
-// buildReport turns the runners' raw counts into the benchmark's table, beside the paper's
-// numbers. results is seed-major: results[s][i] is row i of b.Models trained with seeds[s].
+// buildReport turns the runners' raw counts and per-image hits into the benchmark's table,
+// beside the paper's numbers: every cell pooled over the seeds, with each seed's value, the
+// paired effect of every row over its baseline and the verdict of each paper claim
+// (docs/statistics.md). results is seed-major: seedResults[s][i] is row i of b.Models trained
+// with seeds[s].
 func buildReport(b *Benchmark, profile string, m *manifests.Manifest, seeds []uint64, seedResults [][]*runners.Result) (*reports.Report, error) {
-	// TODO(verdicts): aggregate over every seed; for now the first seed's results.
-	results := seedResults[0]
+	if len(seeds) == 0 || len(seeds) != len(seedResults) {
+		return nil, fmt.Errorf("%s: %d seeds, %d result sets", b.ID, len(seeds), len(seedResults))
+	}
+	for s, rs := range seedResults {
+		if len(rs) != len(b.Models) {
+			return nil, fmt.Errorf("%s: seed %d: %d results for %d rows", b.ID, seeds[s], len(rs), len(b.Models))
+		}
+	}
 	paper, err := PaperTables()
 	if err != nil {
 		return nil, err
 	}
 	pt := paper[b.PaperID()]
 	rep := &reports.Report{Version: reports.SchemaVersion, Benchmark: b.ID, Title: b.Title, Profile: profile,
-		Comparable: profile == ProfilePaper, Columns: b.Columns}
+		Comparable: profile == ProfilePaper, Columns: b.Columns, Seeds: seeds}
 	if b.Note != "" {
 		rep.Notes = append(rep.Notes, b.Note)
 	}
@@ -38,7 +44,7 @@ func buildReport(b *Benchmark, profile string, m *manifests.Manifest, seeds []ui
 		r := reports.Row{Model: row.Model, Role: "reproduce", Baseline: row.Baseline}
 		pv := paperValues(pt, row.Model)
 		for j, col := range b.Columns {
-			c, err := cellOf(col, results[i], m)
+			c, err := cellOver(col, seeds, seedResults, i, m)
 			if err != nil {
 				return nil, fmt.Errorf("%s: row %s: %w", b.ID, row.Model, err)
 			}
@@ -48,6 +54,7 @@ func buildReport(b *Benchmark, profile string, m *manifests.Manifest, seeds []ui
 			}
 			r.Cells = append(r.Cells, c)
 		}
+		r.Patterns = patternAccuracies(seedResults, i)
 		rep.Rows = append(rep.Rows, r)
 	}
 	if pt != nil {
@@ -77,8 +84,54 @@ func buildReport(b *Benchmark, profile string, m *manifests.Manifest, seeds []ui
 				strings.Join(literature, ", ")+".")
 		}
 	}
-	rep.Fill(m.Seed, bootstrapResamples)
+	if err := rep.Fill(m.Seed, reports.DefaultResamples); err != nil {
+		return nil, err
+	}
+	margin, err := NoLossMargin()
+	if err != nil {
+		return nil, err
+	}
+	rep.Judge(margin)
 	return rep, nil
+}
+
+// cellOver gathers one column of row i over every seed.
+func cellOver(col string, seeds []uint64, seedResults [][]*runners.Result, i int, m *manifests.Manifest) (reports.Cell, error) {
+	var c reports.Cell
+	for s, rs := range seedResults {
+		parts, fixed, err := cellOf(col, rs[i], m)
+		if err != nil {
+			return c, fmt.Errorf("seed %d: %w", seeds[s], err)
+		}
+		if fixed != nil { // a setting, not a measured accuracy (input_size)
+			return reports.Cell{Measured: fixed}, nil
+		}
+		c.Seeds = append(c.Seeds, reports.SeedCell{Seed: seeds[s], Parts: parts})
+	}
+	return c, nil
+}
+
+// patternAccuracies is row i's accuracy under every test pattern, mean over seeds, in the
+// first seed's pattern order (the heatmap).
+func patternAccuracies(seedResults [][]*runners.Result, i int) []reports.PatternAccuracy {
+	first := seedResults[0][i]
+	var out []reports.PatternAccuracy
+	for k, p := range first.Patterns {
+		var sum float64
+		n := 0
+		for _, rs := range seedResults {
+			if k < len(rs[i].Patterns) && rs[i].Patterns[k].ID == p.ID {
+				sum += rs[i].Patterns[k].Accuracy()
+				n++
+			}
+		}
+		occ := p.Name
+		if at := strings.IndexByte(occ, '@'); at >= 0 {
+			occ = occ[:at]
+		}
+		out = append(out, reports.PatternAccuracy{Name: p.Name, Occluder: occ, Ratio: p.Ratio, Position: p.Position, Accuracy: 100 * sum / float64(n)})
+	}
+	return out
 }
 
 func fmtOpt(v *float64) string {
@@ -100,16 +153,21 @@ func paperValues(t *PaperTable, model string) []float64 {
 	return nil
 }
 
-// cellOf gathers the raw counts behind one column: clean accuracy, or the patterns of a
-// ratio and position kind (each pattern one part, so every pattern weighs the same).
-func cellOf(col string, res *runners.Result, m *manifests.Manifest) (reports.Cell, error) {
+func countOf(c runners.Count) reports.Count {
+	return reports.Count{Correct: int64(c.Correct), Total: int64(c.Total), Hits: c.Hits}
+}
+
+// cellOf gathers one seed's raw counts behind one column: clean accuracy, or the patterns of a
+// ratio and position kind (each pattern one part, so every pattern weighs the same). A column
+// that is a setting rather than an accuracy (input_size) returns its value as fixed.
+func cellOf(col string, res *runners.Result, m *manifests.Manifest) (parts []reports.Count, fixed *float64, err error) {
 	var keep func(p runners.PatternCount) bool
 	switch col {
 	case "clean":
-		return reports.Cell{Parts: []reports.Count{{Correct: int64(res.Clean.Correct), Total: int64(res.Clean.Total)}}}, nil
+		return []reports.Count{countOf(res.Clean)}, nil, nil
 	case "input_size":
 		v := float64(m.Preprocess.Size)
-		return reports.Cell{Measured: &v}, nil
+		return nil, &v, nil
 	case "avg_occ":
 		keep = func(runners.PatternCount) bool { return true }
 	case "occ20_center", "occ20_random", "occ10_center", "occ10_random":
@@ -121,20 +179,19 @@ func cellOf(col string, res *runners.Result, m *manifests.Manifest) (reports.Cel
 		keep = func(p runners.PatternCount) bool { return p.Ratio == ratio }
 	default:
 		if s := res.Set(col); s != nil {
-			return reports.Cell{Parts: []reports.Count{{Correct: int64(s.Correct), Total: int64(s.Total)}}}, nil
+			return []reports.Count{countOf(s.Count)}, nil, nil
 		}
-		return reports.Cell{}, fmt.Errorf("no rule for column %q (and no eval set of that name in the result)", col)
+		return nil, nil, fmt.Errorf("no rule for column %q (and no eval set of that name in the result)", col)
 	}
-	var c reports.Cell
 	for _, p := range res.Patterns {
 		if keep(p) {
-			c.Parts = append(c.Parts, reports.Count{Correct: int64(p.Correct), Total: int64(p.Total)})
+			parts = append(parts, countOf(p.Count))
 		}
 	}
-	if len(c.Parts) == 0 {
-		return c, fmt.Errorf("column %s: the result has no matching pattern", col)
+	if len(parts) == 0 {
+		return nil, nil, fmt.Errorf("column %s: the result has no matching pattern", col)
 	}
-	return c, nil
+	return parts, nil, nil
 }
 
 // WriteReport writes report.md, report.html, report.csv and report.json into dir, plus each

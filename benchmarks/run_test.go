@@ -29,7 +29,15 @@ func fakeTrain(t *testing.T, calls *atomic.Int32) func(context.Context, *runners
 		}
 		os.WriteFile(filepath.Join(dir, "model.safetensors"), []byte("x"), 0o644)
 		res := &runners.Result{Version: runners.ResultVersion, Spec: spec, Provenance: runners.Provenance{Runner: "fake"}}
-		res.Clean = runners.Count{Correct: 90, Total: 100}
+		// per-image hits: the first k of 100 test images right
+		first := func(k int) runners.Count {
+			h := make([]bool, 100)
+			for i := range h[:k] {
+				h[i] = true
+			}
+			return runners.Count{Correct: k, Total: 100, Hits: runners.EncodeHits(h)}
+		}
+		res.Clean = first(90)
 		occ := 40
 		if spec.Method == runners.MethodDFV {
 			occ = 60
@@ -42,7 +50,7 @@ func fakeTrain(t *testing.T, calls *atomic.Int32) func(context.Context, *runners
 			if id%4 == 0 {
 				pos = "center"
 			}
-			res.Patterns = append(res.Patterns, runners.PatternCount{ID: id, Ratio: ratio, Position: pos, Count: runners.Count{Correct: occ, Total: 100}})
+			res.Patterns = append(res.Patterns, runners.PatternCount{ID: id, Ratio: ratio, Position: pos, Count: first(occ)})
 		}
 		return res, nil
 	}
@@ -70,8 +78,14 @@ func TestRunDemoPipelineAndCache(t *testing.T) {
 		t.Fatalf("avg_occ cells: %+v", full.Cells[5])
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "demo", "demo", "report.md"))
-	if !strings.Contains(string(md), "↑ 20.00") {
-		t.Fatalf("report lacks the measured improvement:\n%s", md)
+	if !strings.Contains(string(md), "| ResNet18-Full | ResNet18 | avg_occ | ✓ reproduced | images | +22.19 | +20.00 [") {
+		t.Fatalf("report lacks the paired improvement and its verdict:\n%s", md)
+	}
+	html, _ := os.ReadFile(filepath.Join(out, "demo", "demo", "report.html"))
+	for _, want := range []string{`<section id="gallery">`, `<section id="heatmap">`, `<section id="per-seed">`} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %s", want)
+		}
 	}
 	if _, err := Run(context.Background(), b, o); err != nil || calls.Load() != 7 {
 		t.Fatalf("a rerun trained again (%d calls, %v)", calls.Load(), err)

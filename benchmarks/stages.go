@@ -288,7 +288,7 @@ func (p *pipeline) report(context.Context) error {
 func (p *pipeline) buildKind() (*reports.Report, []reports.Figure, error) {
 	switch p.b.Kind {
 	case KindSweep:
-		return sweepReport(p.b, p.o.Profile, p.m, p.jobs, p.results[0])
+		return sweepReport(p.b, p.o.Profile, p.m, p.jobs, p.seeds[:len(p.results)], p.results)
 	case KindTSNE:
 		return tsneReport(p.b, p.o.Profile, p.m, p.shardDir, filepath.Join(p.dirs[0][0], "model.safetensors"), p.jobs[0].spec, p.o.Features)
 	}
@@ -305,6 +305,11 @@ func (p *pipeline) buildKind() (*reports.Report, []reports.Figure, error) {
 	rep.Premise = premiseOf(p.b.Models, p.results[0])
 	if p.o.PremiseOnly {
 		rep.Notes = append(rep.Notes, "Premise only: the DFV rows were not trained; their premise diagnostics come from the initial model (docs/premise.md).")
+	}
+	if p.b.Kind == KindOcclusion {
+		if rep.Gallery, err = gallery(p.shardDir, p.jobs[0].spec.TestSet, p.in.Pack, p.jobs[0].spec.Eval.Patterns); err != nil {
+			return nil, nil, err
+		}
 	}
 	return rep, nil, nil
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 )
 
+var keep = flag.String("keep-html", "", "also write the rendered test report to this file (to look at it)")
+
 // The HTML report must render in a real browser with no console errors. Runs where Debian's
 // chromium is installed (CI installs it) and says so where it is not.
 func TestHTMLRendersInChromium(t *testing.T) {
@@ -18,8 +21,8 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if err != nil {
 		t.Skip("chromium not installed (apt-get install chromium): HTML not checked in a browser")
 	}
-	r := fixture(t)
-	png, svg, err := LinePlots([]Panel{{Title: "p", XLabel: "beta", YLabel: "acc", Series: []Series{{Label: "a", X: []float64{0, 1}, Y: []float64{1, 2}}}}})
+	r := synthReport(t, 300, 0.15)
+	png, svg, err := LinePlots([]Panel{{Title: "p", XLabel: "beta", YLabel: "acc", Series: []Series{{Label: "a", X: []float64{0, 1}, Y: []float64{1, 2}, YLo: []float64{0.5, 1.5}, YHi: []float64{1.5, 2.5}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +48,23 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		}
 	}
 	dom := stdout.String()
-	for _, want := range []string{"<table>", "ResNet18-Full", "↑ 24.21", "data:image/png;base64,"} {
+	for _, want := range []string{"<table>", "ResNet18-Full", "✓ reproduced", "data:image/png;base64,",
+		`<section id="per-seed">`, "seed 3", `<section id="heatmap">`, "disc", "background:hsl(",
+		`<section id="gallery">`, "bar@20%/random2"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered DOM lacks %q", want)
 		}
+	}
+	// one heatmap panel per model, one gallery image per pattern
+	if n := strings.Count(dom, `<div class="panel">`); n != len(r.Rows) {
+		t.Errorf("%d heatmap panels, want %d", n, len(r.Rows))
+	}
+	gallery := dom[strings.Index(dom, `<section id="gallery">`):]
+	gallery = gallery[:strings.Index(gallery, "</section>")]
+	if n := strings.Count(gallery, "<img "); n != len(fixturePatterns) {
+		t.Errorf("%d gallery images, want %d", n, len(fixturePatterns))
+	}
+	if *keep != "" {
+		os.WriteFile(*keep, buf.Bytes(), 0o644)
 	}
 }

@@ -4,16 +4,40 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
+	"time"
+
+	"github.com/occbench/occbench/reports/stats"
+)
+
+// Rules of a compared cell (docs/statistics.md, section 6).
+const (
+	// RulePaired: both sides carry per-image hits; the cell fails when the paired 95%
+	// interval of current − baseline lies below 0 and the drop exceeds the tolerance.
+	RulePaired = "paired"
+	// RuleTolerance: one side has counts only; the cell fails when it drops by more than the
+	// tolerance.
+	RuleTolerance = "tolerance"
+)
+
+// compareResamples and compareSeed fix the gate's bootstrap, so a comparison is repeatable.
+const (
+	compareResamples = 2000
+	compareSeed      = 0
 )
 
 // CellDiff is one cell of a run-vs-run comparison.
 type CellDiff struct {
-	Model     string   `json:"model"`
-	Column    string   `json:"column"`
-	Baseline  *float64 `json:"baseline"`
-	Current   *float64 `json:"current"`
-	Diff      *float64 `json:"diff"` // current - baseline
+	Model    string   `json:"model"`
+	Column   string   `json:"column"`
+	Baseline *float64 `json:"baseline"`
+	Current  *float64 `json:"current"`
+	Diff     *float64 `json:"diff"` // current - baseline
+	// Lo and Hi are the paired 95% interval of Diff (rule paired only).
+	Lo        *float64 `json:"ci_lo,omitempty"`
+	Hi        *float64 `json:"ci_hi,omitempty"`
+	Rule      string   `json:"rule,omitempty"`
 	Regressed bool     `json:"regressed"`
 	Missing   bool     `json:"missing"` // in the baseline, absent from the current run
 }
@@ -21,8 +45,12 @@ type CellDiff struct {
 // Comparison is the cell-by-cell diff of two reports of one benchmark.
 type Comparison struct {
 	Benchmark string     `json:"benchmark"`
+	Profile   string     `json:"profile"`
 	Tolerance float64    `json:"tolerance"`
 	Cells     []CellDiff `json:"cells"`
+	// Seconds is how long the comparison took; Timestamp when it ran (JUnit).
+	Seconds   float64   `json:"seconds"`
+	Timestamp time.Time `json:"timestamp"`
 }
 
 // Failed counts regressed and missing cells.
@@ -36,100 +64,193 @@ func (c *Comparison) Failed() int {
 	return n
 }
 
-// Compare diffs every measured cell of the baseline against the current report. A cell
-// regresses when it falls by more than tolerance points; a baseline cell the current run
-// lacks counts as a failure too.
+// Compare diffs every measured cell of the baseline against the current report. A cell fails
+// when it is missing from the current report, or when it regressed: with per-image hits on
+// both sides, worse beyond sampling (paired by image) and by more than tolerance points;
+// otherwise, by more than tolerance points. Reports that cannot be compared are an error:
+// other benchmarks or profiles, a baseline without a measured cell, or no cell in common.
 func Compare(base, cur *Report, tolerance float64) (*Comparison, error) {
+	start := time.Now()
 	if base.Benchmark != cur.Benchmark {
 		return nil, fmt.Errorf("the reports are of different benchmarks: %s and %s", base.Benchmark, cur.Benchmark)
 	}
-	out := &Comparison{Benchmark: base.Benchmark, Tolerance: tolerance}
-	for _, brow := range base.Rows {
-		crow := cur.row(brow.Model)
+	if base.Profile != cur.Profile {
+		return nil, fmt.Errorf("the reports are of different profiles of %s: %s and %s", base.Benchmark, base.Profile, cur.Profile)
+	}
+	if tolerance < 0 || tolerance != tolerance {
+		return nil, fmt.Errorf("tolerance %v: must be a non-negative number of points", tolerance)
+	}
+	out := &Comparison{Benchmark: base.Benchmark, Profile: base.Profile, Tolerance: tolerance, Timestamp: start.UTC()}
+	shared := 0
+	for bi, brow := range base.Rows {
+		ci := cur.index(brow.Model)
 		for j, col := range base.Columns {
 			b := brow.Cells[j].Measured
 			if b == nil {
 				continue
 			}
-			d := CellDiff{Model: brow.Model, Column: col, Baseline: b}
-			if crow != nil {
-				if k := indexOf(cur.Columns, col); k >= 0 {
-					d.Current = crow.Cells[k].Measured
-				}
+			d := CellDiff{Model: brow.Model, Column: col, Baseline: b, Rule: RuleTolerance}
+			k := cur.column(col)
+			if ci >= 0 && k >= 0 {
+				d.Current = cur.Rows[ci].Cells[k].Measured
 			}
 			if d.Current == nil {
 				d.Missing = true
+				out.Cells = append(out.Cells, d)
+				continue
+			}
+			shared++
+			v := *d.Current - *b
+			d.Diff = &v
+			iv, ok, err := pairedDiff(base, bi, j, cur, ci, k)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				d.Rule = RulePaired
+				d.Lo, d.Hi = pct(iv.Lo), pct(iv.Hi)
+				d.Regressed = *d.Hi < 0 && v < -tolerance
 			} else {
-				v := *d.Current - *b
-				d.Diff = &v
 				d.Regressed = v < -tolerance
 			}
 			out.Cells = append(out.Cells, d)
 		}
 	}
+	if len(out.Cells) == 0 {
+		return nil, fmt.Errorf("the baseline of %s has no measured cell: it would pass anything", base.Benchmark)
+	}
+	if shared == 0 {
+		return nil, fmt.Errorf("the reports share no measured cell (baseline rows %s, current rows %s)", rowNames(base), rowNames(cur))
+	}
+	out.Seconds = time.Since(start).Seconds()
 	return out, nil
 }
 
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
+// pairedDiff is the paired interval of current − baseline in one cell, when both carry hits
+// over the same images: by seed and image when the seed lists agree, else by image of the
+// mean over each side's seeds. ok is false when the cell has no hits on a side.
+func pairedDiff(base *Report, bi, bj int, cur *Report, ci, cj int) (stats.Interval, bool, error) {
+	xb, _, err := base.cellData(bi, bj)
+	if err != nil {
+		return stats.Interval{}, false, fmt.Errorf("baseline: %w", err)
+	}
+	xc, _, err := cur.cellData(ci, cj)
+	if err != nil {
+		return stats.Interval{}, false, fmt.Errorf("current: %w", err)
+	}
+	if xb == nil || xc == nil || len(xb[0]) != len(xc[0]) {
+		return stats.Interval{}, false, nil
+	}
+	if !slices.Equal(base.Seeds, cur.Seeds) {
+		xb, xc = [][]float64{meanOverSeeds(xb)}, [][]float64{meanOverSeeds(xc)}
+	}
+	d, err := stats.Diff(xc, xb)
+	if err != nil {
+		return stats.Interval{}, false, nil
+	}
+	iv, err := stats.Bootstrap(d, compareResamples, compareSeed, "compare", base.Benchmark, base.Rows[bi].Model, base.Columns[bj])
+	return iv, err == nil, err
+}
+
+func meanOverSeeds(x [][]float64) []float64 {
+	m := make([]float64, len(x[0]))
+	for _, xs := range x {
+		for i, v := range xs {
+			m[i] += v / float64(len(x))
 		}
 	}
-	return -1
+	return m
+}
+
+func rowNames(r *Report) string {
+	var s []string
+	for _, row := range r.Rows {
+		s = append(s, row.Model)
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // WriteText prints the per-cell diff table with a verdict per cell and a summary line.
 func (c *Comparison) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tcolumn\tbaseline\tcurrent\tdiff\tverdict")
+	fmt.Fprintln(tw, "model\tcolumn\tbaseline\tcurrent\tdiff\tpaired 95% CI\trule\tverdict")
 	for _, d := range c.Cells {
-		verdict := "ok"
-		switch {
-		case d.Missing:
-			verdict = "MISSING"
-		case d.Regressed:
-			verdict = "REGRESSED"
-		case *d.Diff > c.Tolerance:
-			verdict = "improved"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Model, d.Column, fmtNum(d.Baseline), fmtNum(d.Current), fmtSigned(d.Diff), verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Model, d.Column, fmtNum(d.Baseline), fmtNum(d.Current), fmtSigned(d.Diff), fmtCI(d.Lo, d.Hi), d.Rule, c.verdict(d))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s: %d cells, %d failed (tolerance %.2f points)\n", c.Benchmark, len(c.Cells), c.Failed(), c.Tolerance)
+	_, err := fmt.Fprintf(w, "\n%s (%s): %d cells, %d failed (tolerance %.2f points; paired cells fail only when also worse beyond sampling, 95%%)\n",
+		c.Benchmark, c.Profile, len(c.Cells), c.Failed(), c.Tolerance)
 	return err
 }
 
+func (c *Comparison) verdict(d CellDiff) string {
+	switch {
+	case d.Missing:
+		return "MISSING"
+	case d.Regressed:
+		return "REGRESSED"
+	case *d.Diff > c.Tolerance:
+		return "improved"
+	}
+	return "ok"
+}
+
+func fmtCI(lo, hi *float64) string {
+	if lo == nil || hi == nil {
+		return "–"
+	}
+	return fmt.Sprintf("[%+.2f, %+.2f]", *lo, *hi)
+}
+
+// The JUnit XML follows the Jenkins xunit plugin's junit-10.xsd: a testsuite with the
+// required name, tests, failures and errors, plus skipped, time and timestamp; one testcase
+// per cell, with a failure whose type says regression or missing.
 type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	XMLName   xml.Name    `xml:"testsuite"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 }
 
 type junitFailure struct {
+	Type    string `xml:"type,attr"`
 	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
 }
 
 // WriteJUnit renders the comparison as JUnit XML, one test case per cell.
 func (c *Comparison) WriteJUnit(w io.Writer) error {
-	s := junitSuite{Name: "bench compare " + c.Benchmark, Tests: len(c.Cells), Failures: c.Failed()}
+	per := 0.0
+	if len(c.Cells) > 0 {
+		per = c.Seconds / float64(len(c.Cells))
+	}
+	s := junitSuite{Name: "bench compare " + c.Benchmark + " " + c.Profile, Tests: len(c.Cells), Failures: c.Failed(),
+		Time: fmt.Sprintf("%.3f", c.Seconds), Timestamp: c.Timestamp.Format("2006-01-02T15:04:05")}
 	for _, d := range c.Cells {
-		tc := junitCase{Name: d.Model + " / " + d.Column, ClassName: c.Benchmark}
+		tc := junitCase{Name: d.Model + " / " + d.Column, ClassName: c.Benchmark + "." + c.Profile, Time: fmt.Sprintf("%.3f", per)}
 		switch {
 		case d.Missing:
-			tc.Failure = &junitFailure{Message: "cell missing from the current report"}
+			tc.Failure = &junitFailure{Type: "missing", Message: "cell missing from the current report"}
 		case d.Regressed:
-			tc.Failure = &junitFailure{Message: fmt.Sprintf("fell %.2f points (%s -> %s), tolerance %.2f", -*d.Diff, fmtNum(d.Baseline), fmtNum(d.Current), c.Tolerance)}
+			msg := fmt.Sprintf("fell %.2f points (%s -> %s), tolerance %.2f", -*d.Diff, fmtNum(d.Baseline), fmtNum(d.Current), c.Tolerance)
+			if d.Rule == RulePaired {
+				msg += fmt.Sprintf(", paired 95%% interval %s", fmtCI(d.Lo, d.Hi))
+			}
+			tc.Failure = &junitFailure{Type: "regression", Message: msg, Text: msg}
 		}
 		s.Cases = append(s.Cases, tc)
 	}

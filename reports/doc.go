@@ -1,4 +1,5 @@
 // Package reports renders benchmark results beside the paper's numbers (Markdown, HTML, CSV,
-// JSON), attaches bootstrap confidence intervals computed from raw counts, and compares two
-// runs cell by cell to catch regressions.
+// JSON), attaches bootstrap intervals and paired effects computed from per-image hits
+// (reports/stats), judges each paper claim, and compares two runs cell by cell to catch
+// regressions. docs/statistics.md states every rule.
 package reports

@@ -14,10 +14,12 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Series is one line of a plot: y against x, with a legend label.
+// Series is one line of a plot: y against x, with a legend label and, when YLo and YHi are
+// set, an error bar from YLo[i] to YHi[i] at each point.
 type Series struct {
-	Label string
-	X, Y  []float64
+	Label    string
+	X, Y     []float64
+	YLo, YHi []float64
 }
 
 // Panel is one plot of a figure.
@@ -52,7 +54,18 @@ func LinePlots(panels []Panel) (pngBytes, svgBytes []byte, err error) {
 			points.Color = plotutil.Color(i)
 			p.Add(line, points)
 			p.Legend.Add(s.Label, line, points)
+			if len(s.YLo) == len(s.X) && len(s.YHi) == len(s.X) {
+				bars, err := plotter.NewYErrorBars(errorBars{pts, s.YLo, s.YHi})
+				if err != nil {
+					return nil, nil, fmt.Errorf("plot %s: %w", pn.Title, err)
+				}
+				bars.Color = plotutil.Color(i)
+				bars.Width = vg.Points(1)
+				bars.CapWidth = vg.Points(6)
+				p.Add(bars)
+			}
 		}
+		padAxes(p)
 		p.Legend.Top = true
 		p.BackgroundColor = color.White
 		plots[0] = append(plots[0], p)
@@ -78,6 +91,32 @@ func LinePlots(panels []Panel) (pngBytes, svgBytes []byte, err error) {
 		return nil, nil, err
 	}
 	return pb.Bytes(), sb.Bytes(), nil
+}
+
+// errorBars gives plotter.YErrorBars the interval of each point.
+type errorBars struct {
+	plotter.XYs
+	lo, hi []float64
+}
+
+func (e errorBars) YError(i int) (float64, float64) {
+	return e.XYs[i].Y - e.lo[i], e.hi[i] - e.XYs[i].Y
+}
+
+// padAxes widens the axes so markers and error bars at the extremes of the data are drawn
+// inside the axes rather than across them: 6% of the range on each side, and 20% more at the
+// top of the y axis, where the legend sits.
+func padAxes(p *plot.Plot) {
+	pad := func(a *plot.Axis, below, above float64) {
+		d := a.Max - a.Min
+		if d <= 0 {
+			d = 1
+		}
+		a.Min -= below * d
+		a.Max += above * d
+	}
+	pad(&p.X, 0.06, 0.06)
+	pad(&p.Y, 0.06, 0.26)
 }
 
 // Group is a labelled set of 2-D points of a scatter plot.

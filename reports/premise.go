@@ -24,7 +24,7 @@ type Premise struct {
 }
 
 func (r *Report) premiseSection() section {
-	s := section{Title: "Premise of DFV (docs/premise.md)", Header: []string{"model", "over", "label", "occlusion gap", "DV-transfer R²", "own-mean R²", "cosine within / across", "norm DV / DFV", "reason"}}
+	s := section{ID: "premise", Text: 3, Title: "Premise of DFV (docs/premise.md)", Header: []string{"model", "over", "label", "occlusion gap", "DV-transfer R²", "own-mean R²", "cosine within / across", "norm DV / DFV", "reason"}}
 	for _, p := range r.Premise {
 		row := []string{p.Model, p.Baseline, p.Label, fmt.Sprintf("%.2f", p.Gap)}
 		if p.HasDV {
@@ -36,4 +36,15 @@ func (r *Report) premiseSection() section {
 		s.Rows = append(s.Rows, append(row, p.Reason))
 	}
 	return s
+}
+
+// premiseLabel is the premise label of the comparison row over baseline, "" when the report
+// has none.
+func (r *Report) premiseLabel(row, baseline string) string {
+	for _, p := range r.Premise {
+		if p.Model == row && p.Baseline == baseline {
+			return p.Label
+		}
+	}
+	return ""
 }

@@ -3,14 +3,17 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"math"
+	"io"
 	"os"
-
-	"github.com/occbench/occbench/runners"
 )
 
-// SchemaVersion is the version of the report JSON.
-const SchemaVersion = 1
+// SchemaVersion is the version of the report JSON this package writes. Version 1 (one seed,
+// counts only, cell parts at the top of a cell) is still read.
+const SchemaVersion = 2
+
+// maxReportBytes caps a report file read from outside (a paper-scale report with hits of 240
+// patterns x 45,000 images x 4 rows x 3 seeds is about 100 MB).
+const maxReportBytes = 1 << 30
 
 // Report is one benchmark table: rows of models, columns of accuracies.
 type Report struct {
@@ -25,6 +28,15 @@ type Report struct {
 	Provenance Provenance `json:"provenance"`
 	// Premise labels each DFV comparison informative or not (premise.go, docs/premise.md).
 	Premise []Premise `json:"premise,omitempty"`
+	// Seeds are the training seeds the measured rows were run with, in order (version 2).
+	Seeds []uint64 `json:"seeds,omitempty"`
+	// Effects are the paired differences of one row against another, per column, with the
+	// verdict of the paper's claim where there is one (version 2; verdict.go).
+	Effects []Effect `json:"effects,omitempty"`
+	// NoLossMargin is the margin of the no-loss claims, in points (docs/statistics.md).
+	NoLossMargin float64 `json:"no_loss_margin,omitempty"`
+	// Gallery holds example occluded test images for the HTML report (not in the JSON).
+	Gallery []Thumb `json:"-"`
 }
 
 // Row is one model (or a literature reference, which has no measured values).
@@ -34,16 +46,43 @@ type Row struct {
 	// Baseline names the classical row a DFV row improves on ("" for none).
 	Baseline string `json:"baseline,omitempty"`
 	Cells    []Cell `json:"cells"`
+	// Patterns is the accuracy under every test pattern, mean over seeds (the heatmap).
+	Patterns []PatternAccuracy `json:"patterns,omitempty"`
 }
 
-// Cell is one accuracy: the paper's value, the measured value with its 95% interval, and the
-// raw counts it came from (one part per test pattern, or one for clean accuracy).
+// PatternAccuracy is one row's accuracy under one occlusion pattern.
+type PatternAccuracy struct {
+	Name     string  `json:"name"`
+	Occluder string  `json:"occluder"`
+	Ratio    float64 `json:"ratio"`
+	Position string  `json:"position"`
+	Accuracy float64 `json:"accuracy"` // percent
+}
+
+// Cell is one accuracy: the paper's value, the measured value (mean over seeds) with its 95%
+// interval, and each seed's raw counts.
 type Cell struct {
 	Paper    *float64 `json:"paper,omitempty"`
 	Measured *float64 `json:"measured,omitempty"`
 	Lo       *float64 `json:"ci_lo,omitempty"`
 	Hi       *float64 `json:"ci_hi,omitempty"`
-	Parts    []Count  `json:"parts,omitempty"`
+	// Method says how the interval was computed (stats.Method*).
+	Method string `json:"method,omitempty"`
+	// Seeds holds one entry per seed of Report.Seeds, in that order.
+	Seeds []SeedCell `json:"seeds,omitempty"`
+	// Parts is version 1's single-seed parts; ReadJSON moves it into Seeds.
+	Parts []Count `json:"parts,omitempty"`
+}
+
+// SeedCell is one seed's measurement of a cell.
+type SeedCell struct {
+	Seed     uint64   `json:"seed"`
+	Measured *float64 `json:"measured,omitempty"`
+	Lo       *float64 `json:"ci_lo,omitempty"`
+	Hi       *float64 `json:"ci_hi,omitempty"`
+	Method   string   `json:"method,omitempty"`
+	// Parts are the raw counts: one per test pattern, or one for clean accuracy.
+	Parts []Count `json:"parts"`
 }
 
 // Count is correct out of total for one part of a cell.
@@ -106,53 +145,108 @@ func (r *Report) row(model string) *Row {
 	return nil
 }
 
-// Fill computes each cell's measured value (the mean accuracy of its parts, in percent) and
-// its bootstrap interval. seed keys the resampling so a report renders identically twice.
-func (r *Report) Fill(seed uint64, resamples int) {
-	for i := range r.Rows {
-		for j := range r.Rows[i].Cells {
-			c := &r.Rows[i].Cells[j]
-			if len(c.Parts) == 0 {
-				continue
-			}
-			m := meanAccuracy(c.Parts)
-			lo, hi := Bootstrap(c.Parts, resamples, seed, r.Benchmark, r.Rows[i].Model, r.Columns[j])
-			c.Measured, c.Lo, c.Hi = &m, &lo, &hi
+func (r *Report) column(name string) int {
+	for j, c := range r.Columns {
+		if c == name {
+			return j
 		}
 	}
+	return -1
 }
 
-// meanAccuracy is the unweighted mean of the parts' accuracies, in percent
-// (runners.MeanPercent: every pattern counts once, as the paper's "avg over occlusion"
-// does); NaN when no part holds an image.
-func meanAccuracy(parts []Count) float64 {
-	m, ok := runners.MeanPercent(parts)
-	if !ok {
-		return math.NaN()
-	}
-	return m
-}
-
-// ReadJSON loads a report written by WriteJSON, refusing unknown fields and other versions.
+// ReadJSON loads a report written by WriteJSON (version 1 or 2), refusing unknown fields,
+// other versions, duplicate rows, cells that do not match the columns, and impossible counts.
 func ReadJSON(path string) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	dec := json.NewDecoder(f)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() > maxReportBytes {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a report may have", path, st.Size(), maxReportBytes)
+	}
+	r, err := DecodeJSON(io.LimitReader(f, maxReportBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// DecodeJSON reads one report from r (see ReadJSON).
+func DecodeJSON(in io.Reader) (*Report, error) {
+	dec := json.NewDecoder(in)
 	dec.DisallowUnknownFields()
 	var r Report
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	if r.Version != SchemaVersion {
-		return nil, fmt.Errorf("%s: report version %d, this bench reads %d", path, r.Version, SchemaVersion)
+	if r.Version != 1 && r.Version != SchemaVersion {
+		return nil, fmt.Errorf("report version %d, this bench reads 1 and %d", r.Version, SchemaVersion)
 	}
-	for i, row := range r.Rows {
-		if len(row.Cells) != len(r.Columns) {
-			return nil, fmt.Errorf("%s: row %d (%s) has %d cells for %d columns", path, i, row.Model, len(row.Cells), len(r.Columns))
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	if r.Version == 1 {
+		// Version 1 is one seed, counts only: its parts become seed 0's.
+		for i := range r.Rows {
+			for j := range r.Rows[i].Cells {
+				c := &r.Rows[i].Cells[j]
+				if c.Parts != nil {
+					c.Seeds = []SeedCell{{Measured: c.Measured, Lo: c.Lo, Hi: c.Hi, Parts: c.Parts}}
+					c.Parts = nil
+				}
+			}
 		}
+		r.Version = SchemaVersion
 	}
 	return &r, nil
+}
+
+func (r *Report) validate() error {
+	seen := map[string]bool{}
+	for i, row := range r.Rows {
+		if seen[row.Model] {
+			return fmt.Errorf("rows %q: the model appears twice", row.Model)
+		}
+		seen[row.Model] = true
+		if len(row.Cells) != len(r.Columns) {
+			return fmt.Errorf("row %d (%s) has %d cells for %d columns", i, row.Model, len(row.Cells), len(r.Columns))
+		}
+		for j, c := range row.Cells {
+			where := fmt.Sprintf("row %s, column %s", row.Model, r.Columns[j])
+			if r.Version >= 2 && c.Parts != nil {
+				return fmt.Errorf("%s: parts belong under seeds in version %d", where, r.Version)
+			}
+			if len(c.Seeds) > 0 && len(c.Seeds) != len(r.Seeds) {
+				return fmt.Errorf("%s: %d seeds for the report's %d", where, len(c.Seeds), len(r.Seeds))
+			}
+			for k, v := range []*float64{c.Measured, c.Lo, c.Hi} {
+				if v != nil && (*v != *v) {
+					return fmt.Errorf("%s: %s is not a number", where, []string{"measured", "ci_lo", "ci_hi"}[k])
+				}
+			}
+			parts := [][]Count{c.Parts}
+			for _, s := range c.Seeds {
+				parts = append(parts, s.Parts)
+			}
+			for _, ps := range parts {
+				for _, p := range ps {
+					if p.Correct < 0 || p.Total < 0 {
+						return fmt.Errorf("%s: negative count %d of %d", where, p.Correct, p.Total)
+					}
+					if p.Correct > p.Total {
+						return fmt.Errorf("%s: %d correct of %d", where, p.Correct, p.Total)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }

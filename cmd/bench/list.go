@@ -22,6 +22,15 @@ type listRow struct {
 	Headline string             `json:"headline,omitempty"`
 	Paper    *float64           `json:"paper,omitempty"`
 	Last     map[string]float64 `json:"last_measured,omitempty"`
+	// Verdicts counts the paper claims of the last report per profile.
+	Verdicts map[string]verdictTally `json:"last_verdicts,omitempty"`
+}
+
+// verdictTally counts a report's claims by verdict (docs/statistics.md, section 5).
+type verdictTally struct {
+	Reproduced   int `json:"reproduced"`
+	Contradicted int `json:"contradicted"`
+	Inconclusive int `json:"inconclusive"`
 }
 
 func newListCmd() *cobra.Command {
@@ -29,11 +38,12 @@ func newListCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List every benchmark: profiles, default seeds, the paper's headline number and the last measured one",
+		Short: "List every benchmark: profiles, default seeds, the paper's headline number, the last measured one and the last verdicts",
 		Long: `List every benchmark: its profiles (paper, mini, demo), the number of seeds (replicates) a
 run of each profile trains by default (SEEDS, in the order of PROFILES; bench run --seeds
-overrides it, docs/seeds.md), the paper's headline number and the last one measured under
---out.`,
+overrides it, docs/seeds.md), the paper's headline number, and, from the reports of earlier
+runs under --out (OUT/ID/PROFILE/report.json), the last measured headline and the count of
+the last report's paper claims reproduced / contradicted / inconclusive (docs/statistics.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rows, err := listRows(out)
@@ -60,9 +70,18 @@ func listRows(out string) ([]listRow, error) {
 	}
 	var rows []listRow
 	for _, b := range benchmarks.All() {
-		r := listRow{ID: b.ID, Title: b.Title, Profiles: b.Profiles(), Last: map[string]float64{}}
+		r := listRow{ID: b.ID, Title: b.Title, Profiles: b.Profiles(), Last: map[string]float64{}, Verdicts: map[string]verdictTally{}}
 		for _, p := range r.Profiles {
 			r.Seeds = append(r.Seeds, b.DefaultSeeds(p))
+			rep, err := reports.ReadJSON(filepath.Join(out, b.ID, p, "report.json"))
+			if err != nil {
+				continue
+			}
+			var v verdictTally
+			v.Reproduced, v.Contradicted, v.Inconclusive = rep.Tally()
+			if v.Reproduced+v.Contradicted+v.Inconclusive > 0 {
+				r.Verdicts[p] = v
+			}
 		}
 		if b.Headline[0] != "" {
 			r.Headline = b.Headline[0] + " " + b.Headline[1]
@@ -85,7 +104,7 @@ func listRows(out string) ([]listRow, error) {
 // writeListTable prints the rows as an aligned table.
 func writeListTable(w io.Writer, rows []listRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tSEEDS\tHEADLINE\tPAPER\tLAST MEASURED\tTITLE")
+	fmt.Fprintln(tw, "BENCHMARK\tPROFILES\tSEEDS\tHEADLINE\tPAPER\tLAST MEASURED\tLAST VERDICTS ✓/✗/?\tTITLE")
 	for _, r := range rows {
 		p, last := "–", "–"
 		if r.Paper != nil {
@@ -104,7 +123,13 @@ func writeListTable(w io.Writer, rows []listRow) error {
 		for i, n := range r.Seeds {
 			seeds[i] = fmt.Sprint(n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), strings.Join(seeds, ","), orDash(r.Headline), p, last, r.Title)
+		var vs []string
+		for _, prof := range r.Profiles {
+			if v, ok := r.Verdicts[prof]; ok {
+				vs = append(vs, fmt.Sprintf("%d/%d/%d (%s)", v.Reproduced, v.Contradicted, v.Inconclusive, prof))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, strings.Join(r.Profiles, ","), strings.Join(seeds, ","), orDash(r.Headline), p, last, orDash(strings.Join(vs, ", ")), r.Title)
 	}
 	return tw.Flush()
 }

@@ -22,7 +22,8 @@ path of a manifest file of your own. A flag given on the command line overrides 
 (--strict=false over source.corrupt: fail, --root over source.root); then come the
 environment (OCCBENCH_ROOT_<NAME>), the manifest, and the built-in defaults.
 
-Exit status: 0 success; 1 an error (the message names the file, field or flag); 3 "bench
+Exit status: 0 success; 1 an error (the message names the file, field or flag), or a
+regression found by "bench compare"; 2 "bench compare" on unusable input; 3 "bench
 shards show" on an incomplete shard set; 130 interrupted by Ctrl-C (SIGINT) and 143 by
 SIGTERM (bench synth then prints the --resume command that continues it).`,
 		Version:       version,

@@ -16,7 +16,8 @@ import (
 
 // Exit statuses of bench (the root command's help lists them).
 const (
-	exitFailed     = 1 // any error
+	exitFailed     = 1 // any error; bench compare: a cell regressed or is missing
+	exitUnusable   = 2 // bench compare: unusable input (docs/statistics.md, section 6)
 	exitIncomplete = 3 // bench shards show: the shard set is incomplete
 	// 128 + the signal: interrupted by SIGINT (130) or SIGTERM (143)
 )

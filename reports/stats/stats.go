@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/occbench/occbench/internal/keyed"
+	"github.com/occbench/occbench/runners"
 )
 
 // Level is the coverage of every interval this package returns.
@@ -72,21 +73,17 @@ func Scores(parts []Part) (scores []float64, ok bool) {
 	return scores, true
 }
 
-// MeanParts is the unweighted mean of the parts' accuracies (a fraction), NaN when no part
-// has images.
+// Tally returns the part's correct and total (runners.Tally).
+func (p Part) Tally() (correct, total int64) { return p.Correct, p.Total }
+
+// MeanParts is the unweighted mean of the parts' accuracies (a fraction; runners.MeanAccuracy,
+// the one mean-accuracy rule), NaN when no part has images.
 func MeanParts(parts []Part) float64 {
-	var s float64
-	n := 0
-	for _, p := range parts {
-		if p.Total > 0 {
-			s += float64(p.Correct) / float64(p.Total)
-			n++
-		}
-	}
-	if n == 0 {
+	m, ok := runners.MeanAccuracy(parts)
+	if !ok {
 		return math.NaN()
 	}
-	return s / float64(n)
+	return m
 }
 
 // Bootstrap is the two-level bootstrap of the mean of x, where x[s][i] is the score of
