@@ -87,6 +87,20 @@ func buildReport(b *Benchmark, profile string, m *manifests.Manifest, seeds []ui
 	if err := rep.Fill(m.Seed, reports.DefaultResamples); err != nil {
 		return nil, err
 	}
+	// A control row (docs/premise.md) is paired with its classical baseline by Fill, and here
+	// with the DFV row it controls: the control row's name is that row's plus a suffix.
+	for _, row := range b.Models {
+		if row.DVSource == "" {
+			continue
+		}
+		for _, dfv := range b.Models {
+			if dfv.Method == runners.MethodDFV && dfv.DVSource == "" && strings.HasPrefix(row.Model, dfv.Model+" (") {
+				if err := rep.AddEffect(row.Model, dfv.Model, m.Seed, reports.DefaultResamples); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	margin, err := NoLossMargin()
 	if err != nil {
 		return nil, err

@@ -78,8 +78,20 @@ func TestRunDemoPipelineAndCache(t *testing.T) {
 		t.Fatalf("avg_occ cells: %+v", full.Cells[5])
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "demo", "demo", "report.md"))
-	if !strings.Contains(string(md), "| ResNet18-Full | ResNet18 | avg_occ | ✓ reproduced | images | +22.19 | +20.00 [") {
+	if !strings.Contains(string(md), "| ResNet18-Full | ResNet18 | avg_occ | ✓ reproduced") || !strings.Contains(string(md), "| images | +22.19 | +20.00 [") {
 		t.Fatalf("report lacks the paired improvement and its verdict:\n%s", md)
+	}
+	controlled := 0
+	for _, e := range res.Report.Effects {
+		if e.Row == "ResNet18-Full"+ControlGaussian && (e.Against == "ResNet18" || e.Against == "ResNet18-Full") {
+			controlled++
+			if e.Verdict != "" {
+				t.Errorf("a control row's effect got a verdict: %+v", e)
+			}
+		}
+	}
+	if controlled != 2*len(res.Report.Columns) {
+		t.Errorf("%d effects of the Gaussian control row, want one per column over classical and over DFV", controlled)
 	}
 	html, _ := os.ReadFile(filepath.Join(out, "demo", "demo", "report.html"))
 	for _, want := range []string{`<section id="gallery">`, `<section id="heatmap">`, `<section id="per-seed">`} {

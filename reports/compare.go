@@ -19,6 +19,9 @@ const (
 	// RuleTolerance: one side has counts only; the cell fails when it drops by more than the
 	// tolerance.
 	RuleTolerance = "tolerance"
+	// RuleFirstSeed: the tolerance rule against a version-1 baseline (one unnamed seed, the
+	// base seed), applied to the current run's first seed rather than its mean over seeds.
+	RuleFirstSeed = "tolerance, first seed"
 )
 
 // compareResamples and compareSeed fix the gate's bootstrap, so a comparison is repeatable.
@@ -91,8 +94,15 @@ func Compare(base, cur *Report, tolerance float64) (*Comparison, error) {
 			}
 			d := CellDiff{Model: brow.Model, Column: col, Baseline: b, Rule: RuleTolerance}
 			k := cur.column(col)
+			v1 := len(base.Seeds) == 0 && len(cur.Seeds) > 0
 			if ci >= 0 && k >= 0 {
-				d.Current = cur.Rows[ci].Cells[k].Measured
+				c := cur.Rows[ci].Cells[k]
+				d.Current = c.Measured
+				if v1 && len(c.Seeds) > 0 {
+					// A version-1 baseline holds one run of the base seed without naming it:
+					// it is compared with the current run's first seed, the base seed.
+					d.Current, d.Rule = c.Seeds[0].Measured, RuleFirstSeed
+				}
 			}
 			if d.Current == nil {
 				d.Missing = true
@@ -106,7 +116,7 @@ func Compare(base, cur *Report, tolerance float64) (*Comparison, error) {
 			if err != nil {
 				return nil, err
 			}
-			if ok {
+			if ok && d.Rule != RuleFirstSeed {
 				d.Rule = RulePaired
 				d.Lo, d.Hi = pct(iv.Lo), pct(iv.Hi)
 				d.Regressed = *d.Hi < 0 && v < -tolerance

@@ -239,3 +239,27 @@ func set(names ...string) map[string]bool {
 	}
 	return m
 }
+
+// A version-1 baseline is one run of the base seed: a current report of three seeds is
+// compared through its first seed, not its mean over seeds.
+func TestCompareVersion1BaselineUsesFirstSeed(t *testing.T) {
+	base := hitsReport(t, randomHits(200, 0.7, "v1"))
+	base.Seeds = nil
+	base.Rows[0].Cells[0].Seeds[0].Parts[0].Hits = ""
+	cur := hitsReport(t, randomHits(200, 0.7, "v1"))
+	// seeds 2 and 3 are far worse: the mean over seeds falls 20 points, the first seed not at all
+	c := &cur.Rows[0].Cells[0]
+	worse := Count{Correct: c.Seeds[0].Parts[0].Correct - 60, Total: 200}
+	cur.Seeds = []uint64{11, 12, 13}
+	c.Seeds = append(c.Seeds, SeedCell{Seed: 12, Parts: []Count{worse}}, SeedCell{Seed: 13, Parts: []Count{worse}})
+	if err := cur.Fill(1, 200); err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := Compare(base, cur, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Cells[0]; d.Rule != RuleFirstSeed || d.Regressed || *d.Diff != 0 {
+		t.Fatalf("version-1 baseline: %+v (diff %v)", d, *d.Diff)
+	}
+}
