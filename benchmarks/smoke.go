@@ -107,7 +107,43 @@ func (s Smoke) splits(seed uint64, full *splits.Splits) *splits.Splits {
 			}
 		}
 		kept := map[string]bool{}
-		if len(l.Items) > 0 {
+		if len(l.Pairs) > 0 {
+			// Real pairs (AR): keep PerClass pairs a class, and both their images.
+			classOf := map[string]string{}
+			for _, e := range l.Items {
+				classOf[e.ID] = e.Class
+			}
+			inClass := map[string]bool{}
+			for _, cl := range c.Classes {
+				inClass[cl] = true
+			}
+			byClass := map[string][]splits.Pair{}
+			for _, pr := range l.Pairs {
+				if cl := classOf[pr.Clean]; inClass[cl] {
+					byClass[cl] = append(byClass[cl], pr)
+				}
+			}
+			c.Pairs = nil
+			for _, prs := range byClass {
+				sort.Slice(prs, func(i, j int) bool {
+					return rank("pair", prs[i].Clean, prs[i].Occluded) < rank("pair", prs[j].Clean, prs[j].Occluded)
+				})
+				for _, pr := range prs[:min(len(prs), s.PerClass)] {
+					kept[pr.Clean], kept[pr.Occluded] = true, true
+				}
+			}
+			for _, pr := range l.Pairs {
+				if kept[pr.Clean] && kept[pr.Occluded] {
+					c.Pairs = append(c.Pairs, pr)
+				}
+			}
+			c.Items = nil
+			for _, e := range l.Items {
+				if kept[e.ID] {
+					c.Items = append(c.Items, e)
+				}
+			}
+		} else if len(l.Items) > 0 {
 			inClass := map[string]bool{}
 			for _, cl := range c.Classes {
 				inClass[cl] = true
@@ -128,14 +164,6 @@ func (s Smoke) splits(seed uint64, full *splits.Splits) *splits.Splits {
 			for _, e := range l.Items {
 				if kept[e.ID] {
 					c.Items = append(c.Items, e)
-				}
-			}
-		}
-		if len(l.Pairs) > 0 {
-			c.Pairs = nil
-			for _, p := range l.Pairs {
-				if kept[p.Clean] {
-					c.Pairs = append(c.Pairs, p)
 				}
 			}
 		}
