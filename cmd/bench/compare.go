@@ -45,7 +45,7 @@ profiles, an empty baseline, no shared cell, duplicate model rows, negative coun
 			}
 			for i, r := range []*reports.Report{base, cur} {
 				if benchmarks.IsSmokeReport(r) {
-					return fmt.Errorf("%s is a smoke run's report (profile %s): its numbers are never compared", args[i], r.Profile)
+					return unusable(fmt.Errorf("%s is a smoke run's report (profile %s): its numbers are never compared", args[i], r.Profile))
 				}
 			}
 			c, err := reports.Compare(base, cur, tolerance)
