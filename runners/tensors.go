@@ -2,6 +2,7 @@ package runners
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -201,7 +202,7 @@ func CheckWeights(file []SafetensorsTensor, n Network, skip []string, f32Only bo
 		switch {
 		case !ok:
 			c.Missing = append(c.Missing, w.Name)
-		case !sameShape(t.Shape, w.Shape):
+		case !slices.Equal(t.Shape, w.Shape):
 			c.WrongShape = append(c.WrongShape, fmt.Sprintf("%s: file %v, %s wants %v", w.Name, t.Shape, n.Arch, w.Shape))
 		case f32Only && t.DType != "F32":
 			c.WrongDType = append(c.WrongDType, fmt.Sprintf("%s: %s", w.Name, t.DType))
@@ -218,16 +219,4 @@ func CheckWeights(file []SafetensorsTensor, n Network, skip []string, f32Only bo
 		}
 	}
 	return c, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -459,7 +460,7 @@ func TestPaperNetworks(t *testing.T) {
 		if len(m.Params) != c.nParams || m.FeatureDim != c.feature {
 			t.Errorf("%s: %d params, feature %d", c.arch, len(m.Params), m.FeatureDim)
 		}
-		if p := m.Param(c.name); p == nil || !equalInts(p.Shape, c.shape) {
+		if p := m.Param(c.name); p == nil || !slices.Equal(p.Shape, c.shape) {
 			t.Errorf("%s: %s = %+v", c.arch, c.name, p)
 		}
 		g, err := NewGraph(m, 1, false, 0)
@@ -474,18 +475,6 @@ func TestPaperNetworks(t *testing.T) {
 		}
 		g.Close()
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestInferenceIndependentOfBatch guards the evaluator and the DV flow: an inference

@@ -3,6 +3,7 @@ package gonn
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -139,7 +140,7 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 			t.Fatal(err)
 		}
 		a, b := ours.Value().Data().([]float32), ref.Value().Data().([]float32)
-		if !equalInts(ours.Shape(), ref.Shape()) {
+		if !slices.Equal(ours.Shape(), ref.Shape()) {
 			t.Fatalf("k%d s%d p%d: shape %v vs %v", c.k, c.s, c.p, ours.Shape(), ref.Shape())
 		}
 		for i := range a {
