@@ -2,7 +2,6 @@ package sharddata
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -11,28 +10,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
-	"github.com/occbench/occbench/synth"
 	"github.com/occbench/occbench/synth/shards"
+	"github.com/occbench/occbench/synth/synthtest"
 )
 
 // Issue 11, hole 1: the Go runner's loader refuses a pattern pack that does not match the
 // lock (a replaced occluder PNG, a moved position), whether it is the set's own pack or
 // one the spec names, with a one-line error naming the file.
 func TestTamperedPackRefused(t *testing.T) {
-	m, err := manifests.Resolve("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := synth.Load(m, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "shards")
-	if _, err := synth.Run(context.Background(), in, synth.Options{Out: out, Sets: []string{"trn_c", "tst"}, Version: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	in, out := synthtest.Demo(t, "trn_c", "tst")
 	spec := &runners.RunSpec{Shards: out, TrainSet: "trn_c", TestSet: "tst", Network: runners.Network{InputSize: 32}}
 	if _, err := Load(spec); err != nil {
 		t.Fatalf("untouched set: %v", err)

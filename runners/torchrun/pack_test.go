@@ -14,27 +14,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/occbench/occbench/manifests"
 	"github.com/occbench/occbench/runners"
-	"github.com/occbench/occbench/synth"
 	"github.com/occbench/occbench/synth/shards"
+	"github.com/occbench/occbench/synth/synthtest"
 )
 
 // demoShards synthesizes the demo's trn_c and tst sets and returns the folder.
 func demoShards(t *testing.T) string {
-	t.Helper()
-	m, err := manifests.Resolve("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := synth.Load(m, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "shards")
-	if _, err := synth.Run(context.Background(), in, synth.Options{Out: out, Sets: []string{"trn_c", "tst"}, Version: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	_, out := synthtest.Demo(t, "trn_c", "tst")
 	return out
 }
 
